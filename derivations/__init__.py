@@ -1,0 +1,30 @@
+"""Derive with SymPy: influence functions, counterfactuals, least-squares leverage.
+
+Results are SymPy objects; each derivation can also be shown step by step
+(:func:`influence_steps`, and ``python -m derivations`` for the catalogue).
+"""
+
+from . import counterfactuals, ift, leverage  # noqa: F401  (registers derivations)
+from .counterfactuals import influence_curve, leave_one_out, overdetermination, shapley
+from .ift import influence_steps
+from .influence import Influence, influence, response
+from .leverage import leverages, reweighting_response, reweighting_series
+from .minimiser import minimiser
+from .steps import CATALOG, Derivation
+
+__all__ = [
+    "CATALOG",
+    "Derivation",
+    "Influence",
+    "influence",
+    "influence_curve",
+    "influence_steps",
+    "leave_one_out",
+    "leverages",
+    "minimiser",
+    "overdetermination",
+    "response",
+    "reweighting_response",
+    "reweighting_series",
+    "shapley",
+]

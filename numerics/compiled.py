@@ -1,0 +1,278 @@
+r"""Float64 twins of a model's SymPy expressions, vectorised over examples.
+
+A model is compiled once (the result is cached on the model): the loss, its
+gradient and the upper triangle of its Hessian become NumPy functions with
+common subexpressions shared. A ``from_data`` model is compiled from its
+template alone and evaluated on whole data columns, so the cost of compiling
+does not grow with n, and its data-only factors are evaluated once. Every
+function takes parameters of shape (..., d), a leading batch of parameter
+vectors included, and returns per-example arrays of shape (..., n).
+"""
+
+import numpy as np
+import sympy as sp
+
+__all__ = ["compiled", "observable"]
+
+
+def compiled(m):
+    """The cached :class:`_Compiled` twin of model ``m``."""
+    if "compiled" not in m._cache:
+        m._cache["compiled"] = _Compiled(m)
+    return m._cache["compiled"]
+
+
+def observable(m, f):
+    """A float64 function of theta returning ``(f, grad f)``, shapes (...,), (..., d).
+
+    Raises
+    ------
+    ValueError
+        ``f`` has free symbols other than the parameters.
+    """
+    key = ("observable", sp.sympify(f))
+    if key not in m._cache:
+        f = _check_numeric_expr(m, f, "f")
+        exprs = [f, *(sp.diff(f, p) for p in m.params)]
+        fn = sp.lambdify(m.params, exprs, modules="numpy", cse=True)
+
+        def evaluate(theta):
+            theta = np.asarray(theta, dtype=float)
+            out = fn(*np.moveaxis(theta, -1, 0))
+            batch = theta.shape[:-1]
+            value = np.broadcast_to(np.asarray(out[0], float), batch)
+            grad = np.stack(
+                [np.broadcast_to(np.asarray(g, float), batch) for g in out[1:]], -1
+            )
+            return value, grad
+
+        m._cache[key] = evaluate
+    return m._cache[key]
+
+
+class _Compiled:
+    """Loss, gradient and Hessian of every example and of the regulariser."""
+
+    def __init__(self, m):
+        if m.constants:
+            raise ValueError(
+                f"m: numerics need numbers, but the model has symbolic constants "
+                f"{[str(c) for c in m.constants]}; substitute values first with "
+                "m.subs({symbol: value, ...}), or use derivations for formulas."
+            )
+        self.n, self.d = m.n, m.d
+        params = list(m.params)
+        self._upper = [(j, k) for j in range(m.d) for k in range(j, m.d)]
+
+        def derivatives(expr):
+            grad = [sp.diff(expr, p) for p in params]
+            return [expr, *grad, *(sp.diff(grad[j], params[k]) for j, k in self._upper)]
+
+        if m.template is not None:
+            numeric = m.numeric_data()
+            symbols, columns = list(numeric), list(numeric.values())
+            self._examples = _Separated(
+                derivatives(m.template), m.template, params, symbols, columns
+            )
+        else:
+            exprs = [derivatives(loss) for loss in m.losses]
+            self._examples = _PerExample(exprs, list(m.losses), params)
+        self._reg = sp.lambdify(params, derivatives(m.regularizer), "numpy", cse=True)
+
+    # ---------------------------------------------------------------- public
+
+    def values(self, theta):
+        """Per-example losses, shape (..., n)."""
+        return self._examples.values(np.asarray(theta, dtype=float))
+
+    def per_example(self, theta):
+        """Per-example loss (..., n), gradient (..., n, d), Hessian (..., n, d, d)."""
+        theta = np.asarray(theta, dtype=float)
+        entries = self._examples.per_example(
+            theta, range(1 + self.d + len(self._upper))
+        )
+        value, grads = entries[..., 0], entries[..., 1 : 1 + self.d]
+        hess = [entries[..., 1 + self.d + k] for k in range(len(self._upper))]
+        return value, grads, self._square(hess)
+
+    def total(self, theta, weights=None, with_example_grads=False, with_scale=False):
+        r"""Weighted loss, gradient and Hessian of :math:`\sum_i b_i\ell_i + R`.
+
+        ``weights`` has shape (n,) or (..., n); all ones if omitted. Returns
+        arrays of shape (...), (..., d) and (..., d, d); with
+        ``with_example_grads`` also the per-example gradients (..., n, d); with
+        ``with_scale`` also the gradient's rounding scale (see
+        :meth:`gradient_scale`).
+        """
+        theta = np.asarray(theta, dtype=float)
+        w = np.ones(self.n) if weights is None else np.asarray(weights, dtype=float)
+        d = self.d
+        sums = self._examples.contract(theta, w)
+        r_value, r_grads, r_hess = self._regularizer(theta)
+        value = sums[..., 0] + r_value
+        grad = sums[..., 1 : 1 + d] + np.stack(r_grads, -1)
+        H = self._square([sums[..., 1 + d + k] + r for k, r in enumerate(r_hess)])
+        out = (value, grad, H)
+        if with_example_grads or with_scale:
+            grads = self._examples.per_example(theta, range(1, 1 + d))
+        if with_example_grads:
+            out += (grads,)
+        if with_scale:
+            summed = np.einsum("...nd,...n->...d", np.abs(grads), np.abs(w))
+            out += (summed + np.abs(np.stack(r_grads, -1)),)
+        return out
+
+    def loss(self, theta, weights=None):
+        """Weighted total loss only, shape (...)."""
+        theta = np.asarray(theta, dtype=float)
+        w = np.ones(self.n) if weights is None else np.asarray(weights, dtype=float)
+        value = np.sum(self.values(theta) * w, axis=-1)
+        return value + self._regularizer(theta)[0]
+
+    def gradient_scale(self, theta, weights=None):
+        r"""Sum of the magnitudes of the summands of :math:`\nabla L`, shape (..., d).
+
+        The rounding error of a float64 gradient is about machine epsilon times
+        this, which decides when a gradient counts as zero.
+        """
+        return self.total(theta, weights, with_scale=True)[-1]
+
+    # --------------------------------------------------------------- private
+
+    def _regularizer(self, theta):
+        batch = theta.shape[:-1]
+        args = [theta[..., k] for k in range(self.d)]
+        out = [np.broadcast_to(np.asarray(e, float), batch) for e in self._reg(*args)]
+        return out[0], out[1 : 1 + self.d], out[1 + self.d :]
+
+    def _square(self, upper):
+        shape = np.shape(upper[0])
+        H = np.empty(shape + (self.d, self.d))
+        for (j, k), entry in zip(self._upper, upper):
+            H[..., j, k] = entry
+            H[..., k, j] = entry
+        return H
+
+
+class _Separated:
+    r"""Entries :math:`e_k(\theta; z_i) = \sum_r u_r(\theta; z_i)\, s_{rk}(z_i)`.
+
+    Each entry (loss, gradient or Hessian component of the template) is split
+    into terms, each a product of a dynamic factor :math:`u_r`, which involves
+    the parameters, and a static factor :math:`s_{rk}`, which involves only the
+    data. The static factors are evaluated once; an iteration computes the few
+    distinct dynamic factors and contracts them with the data in one matrix
+    product per factor, so a generalised linear model costs what
+    :math:`X^\top \mathrm{diag}(c) X` costs.
+    """
+
+    def __init__(self, entries, template, params, symbols, columns):
+        n = len(columns[0])
+        factors, static = {}, {}
+        for k, entry in enumerate(entries):
+            for term in sp.Add.make_args(entry):
+                coeff, parts = term.as_coeff_mul()
+                dynamic = sp.Mul(*(p for p in parts if p.has(*params)))
+                fixed = coeff * sp.Mul(*(p for p in parts if not p.has(*params)))
+                r = factors.setdefault(dynamic, len(factors))
+                static[r, k] = static.get((r, k), 0) + fixed
+
+        args = params + symbols
+        self._dynamic = sp.lambdify(args, list(factors), "numpy", cse=True)
+        self._value = sp.lambdify(args, template, "numpy", cse=True)
+        fixed_fn = sp.lambdify(symbols, list(static.values()), "numpy", cse=True)
+        fixed = [
+            np.broadcast_to(np.asarray(v, float), (n,)) for v in fixed_fn(*columns)
+        ]
+        self._blocks = []
+        for r in range(len(factors)):
+            keys = [k for (q, k) in static if q == r]
+            cols = [fixed[i] for i, (q, _) in enumerate(static) if q == r]
+            self._blocks.append((np.array(keys), np.stack(cols, -1)))
+        self._columns, self._count, self.n, self.d = (
+            columns,
+            len(entries),
+            n,
+            len(params),
+        )
+
+    def values(self, theta):
+        out = self._value(*self._args(theta))
+        return np.broadcast_to(np.asarray(out, float), theta.shape[:-1] + (self.n,))
+
+    def contract(self, theta, w):
+        """The weighted sums over examples of every entry, shape (..., count)."""
+        u = self._factors(theta)
+        batch = np.broadcast_shapes(theta.shape[:-1], w.shape[:-1])
+        out = np.zeros(batch + (self._count,))
+        for (keys, S), u_r in zip(self._blocks, u):
+            out[..., keys] += (u_r * w) @ S
+        return out
+
+    def per_example(self, theta, entries):
+        """The entries listed in ``entries`` for every example, shape (..., n, len)."""
+        entries = list(entries)
+        position = {k: i for i, k in enumerate(entries)}
+        u = self._factors(theta)
+        out = np.zeros(theta.shape[:-1] + (self.n, len(entries)))
+        for (keys, S), u_r in zip(self._blocks, u):
+            mine = [i for i, k in enumerate(keys) if k in position]
+            if mine:
+                where = [position[keys[i]] for i in mine]
+                out[..., where] += u_r[..., None] * S[:, mine]
+        return out
+
+    def _args(self, theta):
+        return [theta[..., k, None] for k in range(self.d)] + self._columns
+
+    def _factors(self, theta):
+        shape = theta.shape[:-1] + (self.n,)
+        return [
+            np.broadcast_to(np.asarray(u, float), shape)
+            for u in self._dynamic(*self._args(theta))
+        ]
+
+
+class _PerExample:
+    """Entries of models given as one expression per example (small n)."""
+
+    def __init__(self, entries, losses, params):
+        self._count = len(entries[0])
+        flat = [e for per_loss in entries for e in per_loss]
+        self._entries = sp.lambdify(params, flat, "numpy", cse=True)
+        self._value = sp.lambdify(params, losses, "numpy", cse=True)
+        self.n, self.d = len(losses), len(params)
+
+    def values(self, theta):
+        return self._stack(self._value(*self._args(theta)), theta.shape[:-1], 1)[..., 0]
+
+    def contract(self, theta, w):
+        all_entries = self.per_example(theta, range(self._count))
+        return np.einsum("...nk,...n->...k", all_entries, w)
+
+    def per_example(self, theta, entries):
+        out = self._stack(
+            self._entries(*self._args(theta)), theta.shape[:-1], self._count
+        )
+        return out[..., list(entries)]
+
+    def _args(self, theta):
+        return [theta[..., k] for k in range(self.d)]
+
+    def _stack(self, out, batch, count):
+        """Regroup n * count per-example outputs into an array (..., n, count)."""
+        out = [np.broadcast_to(np.asarray(e, float), batch) for e in out]
+        return np.stack(out, -1).reshape(batch + (self.n, count))
+
+
+def _check_numeric_expr(m, expr, name):
+    expr = sp.sympify(expr)
+    stray = expr.free_symbols - set(m.params)
+    if stray:
+        raise ValueError(
+            f"{name}: numerics need an expression in the parameters "
+            f"{[str(p) for p in m.params]} only, got free symbols "
+            f"{sorted(map(str, stray))}; substitute numbers for them first "
+            "(expr.subs({...})), or use derivations for a formula."
+        )
+    return expr

@@ -1,0 +1,150 @@
+r"""Influence functions in float64, vectorised over the examples.
+
+.. math::
+
+    \mathcal{I}_i = -\nabla f(\theta^*)^\top (H + \lambda I)^{-1}\nabla\ell_i(\theta^*)
+
+(Koh and Liang, 2017, upweighting sign). One Hessian factorisation serves all
+n examples: the per-example gradients form an (n, d) matrix and the solve is
+a single call with n right-hand sides.
+"""
+
+import numpy as np
+
+from theory.errors import SingularHessianError, singular_hessian_message
+
+from .compiled import compiled, observable
+from .minimise import minimise
+
+__all__ = ["influence", "hessian_at", "stationary_point"]
+
+# An eigenvalue below this fraction of the largest counts as zero: the Hessian
+# is then singular to working precision and H^{-1} would be rounding noise.
+SINGULAR_RTOL = 1e-10
+
+
+def influence(m, f, damping=0.0, at=None, pseudo_inverse=False, direction=None):
+    r"""Influence of each example on the observable f at b = 1, in float64.
+
+    Parameters
+    ----------
+    m : theory.Model
+        A model with numeric data (no symbolic constants).
+    f : sympy.Expr
+        The observable, an expression in ``m.params``.
+    damping : float, optional
+        :math:`\lambda \ge 0`.
+    at : array_like, shape (d,), optional
+        The minimiser to use (checked to be stationary); found by Newton's
+        method if omitted.
+    pseudo_inverse : bool, optional
+        Use the Moore-Penrose inverse of H (requires ``damping=0``).
+    direction : array_like, shape (n,), optional
+        A perturbation direction h; returns :math:`\sum_i h_i\mathcal{I}_i`.
+
+    Returns
+    -------
+    ndarray, shape (n,), or float with ``direction``
+
+    Raises
+    ------
+    SingularHessianError
+        H has an eigenvalue below ``SINGULAR_RTOL`` times its largest and
+        neither damping nor the pseudo-inverse was asked for.
+    ValueError
+        Symbolic constants in the model or in f; bad damping, direction or at.
+
+    Notes
+    -----
+    The float64 twin of :func:`derivations.influence`; the two agree to about
+    1e-10 relative on well-conditioned problems.
+
+    Examples
+    --------
+    >>> from theory import zoo
+    >>> import numerics
+    >>> m = zoo.gaussian_mean([1, 2, 6])
+    >>> numerics.influence(m, m.params[0])
+    array([-0.66666667, -0.33333333,  1.        ])
+    """
+    damping = _check_damping(damping, pseudo_inverse)
+    h = _check_direction(direction, m.n)
+    value_and_grad = observable(m, f)
+
+    theta = stationary_point(m, at)
+    _, _, H, G = compiled(m).total(theta, with_example_grads=True)
+    H = H + damping * np.eye(m.d)
+    _, grad_f = value_and_grad(theta)
+    X = _solve(m, H, G.T, pseudo_inverse, damping)
+    values = -(grad_f @ X)
+
+    return float(h @ values) if h is not None else values
+
+
+def hessian_at(m, theta):
+    """The Hessian of L(theta; b=1), shape (d, d)."""
+    return compiled(m).total(theta)[2]
+
+
+def stationary_point(m, at=None):
+    """The minimiser at b = 1, or ``at`` after checking that it is stationary."""
+    if at is None:
+        return minimise(m)
+    theta = np.asarray(at, dtype=float)
+    if theta.shape != (m.d,):
+        raise ValueError(f"at: need shape (d,) = ({m.d},), got {theta.shape}.")
+    c = compiled(m)
+    grad = c.total(theta)[1]
+    scale = c.gradient_scale(theta)
+    if np.any(np.abs(grad) > 1e-8 * np.maximum(scale, 1.0)):
+        raise ValueError(
+            f"at: {theta} is not a stationary point of L(theta; b=1); the gradient "
+            f"there is {grad}. Pick a point on the minimum set (or omit at to let "
+            "Newton's method find a minimiser)."
+        )
+    return theta
+
+
+def _solve(m, H, rhs, pseudo_inverse, damping):
+    eigvals, eigvecs = np.linalg.eigh(H)
+    zero = eigvals <= SINGULAR_RTOL * max(abs(eigvals[-1]), np.finfo(float).tiny)
+    if pseudo_inverse:
+        inverse = np.where(zero, 0.0, 1.0 / np.where(zero, 1.0, eigvals))
+        return eigvecs @ (inverse[:, None] * (eigvecs.T @ rhs))
+    if np.any(zero):
+        flat = [tuple(eigvecs[:, k]) for k in np.flatnonzero(zero)]
+        where = "at theta*" if damping == 0 else f"plus damping {damping}"
+        raise SingularHessianError(
+            singular_hessian_message(m.params, flat, where), flat
+        )
+    return np.linalg.solve(H, rhs)
+
+
+def _check_damping(damping, pseudo_inverse):
+    try:
+        damping = float(damping)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"damping: numerics need a number, got {damping!r}; for a symbolic "
+            "damping use derivations.influence."
+        ) from None
+    if not np.isfinite(damping) or damping < 0:
+        raise ValueError(f"damping: need a finite lambda >= 0, got {damping}.")
+    if pseudo_inverse and damping != 0:
+        raise ValueError(
+            f"pseudo_inverse: cannot be combined with damping={damping}; H + "
+            "lambda I is invertible for lambda > 0, so use one or the other."
+        )
+    return damping
+
+
+def _check_direction(direction, n):
+    if direction is None:
+        return None
+    h = np.asarray(direction, dtype=float)
+    if h.shape != (n,):
+        raise ValueError(
+            f"direction: need shape (n,) = ({n},), got {h.shape}; one entry per "
+            "example."
+        )
+    return h

@@ -1,0 +1,228 @@
+r"""The zoo: small analytic models that every framework can be read on.
+
+Each constructor returns a :class:`~theory.model.Model` built with
+:meth:`Model.from_data <theory.model.Model.from_data>`, so numerics evaluate it
+vectorised over the examples. Data may be numbers or SymPy symbols; with
+symbols, derivations return general formulas. Every loss is a sum over examples
+(no 1/n), and every docstring states the weighted minimiser
+:math:`\theta^*(b)` and the Hessian :math:`H` of :math:`L(\theta; b)`.
+"""
+
+import numpy as np
+import sympy as sp
+
+from .model import Model
+
+__all__ = [
+    "from_losses",
+    "gaussian_mean",
+    "linear_regression",
+    "logistic_regression",
+    "ridge_regression",
+]
+
+
+def gaussian_mean(z, prior_precision=None, prior_mean=0, param=None):
+    r"""Estimate a mean: :math:`\ell_i(\mu) = (z_i - \mu)^2 / 2`.
+
+    Parameters
+    ----------
+    z : sequence of length n
+        The observations (numbers or SymPy expressions).
+    prior_precision : optional
+        :math:`\tau` of a Gaussian prior
+        :math:`\log\pi(\mu) = -\tau (\mu - m_0)^2 / 2` (Gibbs posteriors only;
+        the minimiser and the influence function do not see it).
+    prior_mean : optional
+        :math:`m_0`.
+    param : sympy.Symbol, optional
+        The parameter; ``mu`` by default.
+
+    Notes
+    -----
+    Minimiser :math:`\mu^*(b) = \sum_i b_i z_i / \sum_i b_i`; Hessian
+    :math:`H = \sum_i b_i`. The influence of :math:`z_i` on :math:`\mu` is
+    :math:`(z_i - \bar z)/n` at :math:`b = 1`.
+
+    Examples
+    --------
+    >>> from theory import zoo
+    >>> zoo.gaussian_mean([1, 2, 6]).losses
+    ((1 - mu)**2/2, (2 - mu)**2/2, (6 - mu)**2/2)
+    """
+    mu = param if param is not None else sp.Symbol("mu")
+    zs = sp.Symbol("z")
+    log_prior = None
+    if prior_precision is not None:
+        log_prior = -sp.sympify(prior_precision) * (mu - prior_mean) ** 2 / 2
+    constants = _symbols_of(prior_precision, prior_mean)
+    return Model.from_data(
+        [mu],
+        (zs - mu) ** 2 / 2,
+        {zs: list(z)},
+        log_prior=log_prior,
+        constants=constants,
+    )
+
+
+def linear_regression(X, y, params=None):
+    r"""Least squares: :math:`\ell_i(\theta) = (y_i - x_i^\top \theta)^2 / 2`.
+
+    Parameters
+    ----------
+    X : array_like, shape (n, d)
+        Inputs, one row per example (include a column of ones for an
+        intercept). Numbers or SymPy expressions.
+    y : array_like, shape (n,)
+        Targets.
+    params : sequence of sympy.Symbol, length d, optional
+        Names for :math:`\theta`; ``theta_1..theta_d`` by default.
+
+    Notes
+    -----
+    Minimiser :math:`\theta^*(b) = (X^\top B X)^{-1} X^\top B y` with
+    :math:`B = \mathrm{diag}(b)`; Hessian :math:`H = X^\top B X`, constant in
+    :math:`\theta`. The leverage of example j is
+    :math:`h_j = x_j^\top H^{-1} x_j`.
+    """
+    return _least_squares(X, y, params, alpha=0)
+
+
+def ridge_regression(X, y, alpha, params=None):
+    r"""Ridge: least squares plus :math:`R(\theta) = \alpha |\theta|^2 / 2`.
+
+    Parameters
+    ----------
+    X, y, params
+        As for :func:`linear_regression`.
+    alpha : number or sympy.Expr
+        The ridge strength :math:`\alpha \ge 0` (a symbol is kept symbolic).
+
+    Notes
+    -----
+    Minimiser :math:`\theta^*(b) = (X^\top B X + \alpha I)^{-1} X^\top B y`;
+    Hessian :math:`H = X^\top B X + \alpha I`. The regulariser carries no data
+    weight, so it stays when examples are removed.
+    """
+    return _least_squares(X, y, params, alpha=alpha)
+
+
+def logistic_regression(X, y, alpha=0, params=None):
+    r"""Logistic regression with labels :math:`y_i \in \{-1, +1\}`.
+
+    :math:`\ell_i(\theta) = \log(1 + e^{-y_i x_i^\top \theta})`, plus
+    :math:`R(\theta) = \alpha |\theta|^2 / 2` when ``alpha`` is given.
+
+    Parameters
+    ----------
+    X : array_like, shape (n, d)
+    y : array_like, shape (n,)
+        Labels, -1 or +1 (or symbols).
+    alpha : number or sympy.Expr, optional
+        Ridge strength.
+    params : sequence of sympy.Symbol, length d, optional
+
+    Notes
+    -----
+    No closed-form minimiser: :math:`\theta^*(b)` solves
+    :math:`\sum_i b_i y_i \sigma(-y_i x_i^\top\theta) x_i = \alpha\theta`,
+    with :math:`\sigma` the logistic function. Hessian
+    :math:`H = \sum_i b_i \sigma_i (1 - \sigma_i) x_i x_i^\top + \alpha I`
+    with :math:`\sigma_i = \sigma(x_i^\top \theta)`. Without ridge the minimiser
+    does not exist when the data are linearly separable.
+    """
+    rows, d = _rows(X, "X")
+    labels = _column(y, len(rows), "y")
+    for i, label in enumerate(labels):
+        value = sp.sympify(label)
+        if value.is_number and float(value) not in (-1.0, 1.0):
+            raise ValueError(
+                f"y[{i}]: labels must be -1 or +1, got {label}; map 0/1 labels "
+                "with y = 2 * y01 - 1."
+            )
+    theta = _params(params, d)
+    xs = sp.symbols(f"x_1:{d + 1}")
+    ys = sp.Symbol("y")
+    margin = ys * sum(t * x for t, x in zip(theta, xs))
+    data = {x: [row[k] for row in rows] for k, x in enumerate(xs)}
+    data[ys] = labels
+    return Model.from_data(
+        theta,
+        sp.log(1 + sp.exp(-margin)),
+        data,
+        regularizer=sp.sympify(alpha) * sum(t**2 for t in theta) / 2,
+        constants=_symbols_of(alpha),
+    )
+
+
+def from_losses(params, losses, regularizer=0, log_prior=None, support=None):
+    """A model from explicit per-example losses; the same as :class:`Model`.
+
+    Use it for a model that is not in the zoo; free symbols other than the
+    parameters are symbolic data.
+    """
+    return Model(params, losses, regularizer, log_prior, support)
+
+
+def _least_squares(X, y, params, alpha):
+    rows, d = _rows(X, "X")
+    targets = _column(y, len(rows), "y")
+    theta = _params(params, d)
+    xs = sp.symbols(f"x_1:{d + 1}")
+    ys = sp.Symbol("y")
+    residual = ys - sum(t * x for t, x in zip(theta, xs))
+    data = {x: [row[k] for row in rows] for k, x in enumerate(xs)}
+    data[ys] = targets
+    return Model.from_data(
+        theta,
+        residual**2 / 2,
+        data,
+        regularizer=sp.sympify(alpha) * sum(t**2 for t in theta) / 2,
+        constants=_symbols_of(alpha),
+    )
+
+
+def _rows(X, name):
+    if isinstance(X, sp.MatrixBase):
+        rows = X.tolist()
+    else:
+        array = np.asarray(X, dtype=object)
+        if array.ndim != 2:
+            raise ValueError(
+                f"{name}: need a two-dimensional array of shape (n, d), got shape "
+                f"{array.shape}; reshape a single feature with X[:, None]."
+            )
+        rows = array.tolist()
+    if not rows or not rows[0]:
+        raise ValueError(f"{name}: need at least one example and one feature.")
+    return rows, len(rows[0])
+
+
+def _column(y, n, name):
+    column = list(y.tolist() if isinstance(y, sp.MatrixBase) else np.ravel(y))
+    if np.ndim(y) > 1 and not isinstance(y, sp.MatrixBase):
+        raise ValueError(f"{name}: need shape (n,), got {np.shape(y)}.")
+    if len(column) != n:
+        raise ValueError(
+            f"{name}: need one entry per row of X ({n}), got {len(column)}."
+        )
+    return [v[0] if isinstance(v, list) else v for v in column]
+
+
+def _params(params, d):
+    if params is None:
+        return sp.symbols(f"theta_1:{d + 1}")
+    params = tuple(params)
+    if len(params) != d:
+        raise ValueError(
+            f"params: need one symbol per column of X ({d}), got {len(params)}."
+        )
+    return params
+
+
+def _symbols_of(*values):
+    found = set()
+    for value in values:
+        if value is not None:
+            found |= sp.sympify(value).free_symbols
+    return tuple(found)
