@@ -107,19 +107,16 @@ class _Compiled:
         theta = np.asarray(theta, dtype=float)
         w = np.ones(self.n) if weights is None else np.asarray(weights, dtype=float)
         d = self.d
-        sums = self._examples.contract(theta, w)
-        r_value, r_grads, r_hess = self._regularizer(theta)
-        value = sums[..., 0] + r_value
-        grad = sums[..., 1 : 1 + d] + np.stack(r_grads, -1)
-        H = self._square([sums[..., 1 + d + k] + r for k, r in enumerate(r_hess)])
-        out = (value, grad, H)
-        if with_example_grads or with_scale:
-            grads = self._examples.per_example(theta, range(1, 1 + d))
+        grad_entries = range(1, 1 + d) if with_scale else ()
+        sums, magnitudes = self._examples.contract(theta, w, grad_entries)
+        reg = self._regularizer(theta)
+        sums = sums + reg
+        H = self._square([sums[..., 1 + d + k] for k in range(len(self._upper))])
+        out = (sums[..., 0], sums[..., 1 : 1 + d], H)
         if with_example_grads:
-            out += (grads,)
+            out += (self._examples.per_example(theta, range(1, 1 + d)),)
         if with_scale:
-            summed = np.einsum("...nd,...n->...d", np.abs(grads), np.abs(w))
-            out += (summed + np.abs(np.stack(r_grads, -1)),)
+            out += (magnitudes + np.abs(reg[..., 1 : 1 + d]),)
         return out
 
     def loss(self, theta, weights=None):
@@ -127,7 +124,7 @@ class _Compiled:
         theta = np.asarray(theta, dtype=float)
         w = np.ones(self.n) if weights is None else np.asarray(weights, dtype=float)
         value = np.sum(self.values(theta) * w, axis=-1)
-        return value + self._regularizer(theta)[0]
+        return value + self._regularizer(theta)[..., 0]
 
     def gradient_scale(self, theta, weights=None):
         r"""Sum of the magnitudes of the summands of :math:`\nabla L`, shape (..., d).
@@ -140,10 +137,12 @@ class _Compiled:
     # --------------------------------------------------------------- private
 
     def _regularizer(self, theta):
-        batch = theta.shape[:-1]
-        args = [theta[..., k] for k in range(self.d)]
-        out = [np.broadcast_to(np.asarray(e, float), batch) for e in self._reg(*args)]
-        return out[0], out[1 : 1 + self.d], out[1 + self.d :]
+        """Value, gradient and Hessian entries of R, shape (..., count)."""
+        values = self._reg(*(theta[..., k] for k in range(self.d)))
+        out = np.empty(theta.shape[:-1] + (len(values),))
+        for k, value in enumerate(values):
+            out[..., k] = value
+        return out
 
     def _square(self, upper):
         shape = np.shape(upper[0])
@@ -188,7 +187,9 @@ class _Separated:
         for r in range(len(factors)):
             keys = [k for (q, k) in static if q == r]
             cols = [fixed[i] for i, (q, _) in enumerate(static) if q == r]
-            self._blocks.append((np.array(keys), np.stack(cols, -1)))
+            # Rows are entries: (K, n) contiguous makes S @ u a fast GEMV.
+            self._blocks.append((np.array(keys), np.stack(cols)))
+        self._magnitudes = {}
         self._columns, self._count, self.n, self.d = (
             columns,
             len(entries),
@@ -200,14 +201,25 @@ class _Separated:
         out = self._value(*self._args(theta))
         return np.broadcast_to(np.asarray(out, float), theta.shape[:-1] + (self.n,))
 
-    def contract(self, theta, w):
-        """The weighted sums over examples of every entry, shape (..., count)."""
+    def contract(self, theta, w, magnitude_entries=()):
+        r"""Weighted sums over examples of every entry, shape (..., count).
+
+        Also returns, for ``magnitude_entries``, an upper bound on the sums of
+        the magnitudes of the terms, :math:`\sum_i |w_i| \sum_r |u_r||s_{rk}|`.
+        """
         u = self._factors(theta)
         batch = np.broadcast_shapes(theta.shape[:-1], w.shape[:-1])
         out = np.zeros(batch + (self._count,))
-        for (keys, S), u_r in zip(self._blocks, u):
-            out[..., keys] += (u_r * w) @ S
-        return out
+        entries = tuple(magnitude_entries)
+        bound = np.zeros(batch + (len(entries),))
+        for (keys, S), (where, S_abs), u_r in zip(
+            self._blocks, self._magnitude_blocks(entries), u
+        ):
+            uw = u_r * w
+            out[..., keys] += _apply(S, uw)
+            if len(where):
+                bound[..., where] += _apply(S_abs, np.abs(uw))
+        return out, bound
 
     def per_example(self, theta, entries):
         """The entries listed in ``entries`` for every example, shape (..., n, len)."""
@@ -219,8 +231,20 @@ class _Separated:
             mine = [i for i, k in enumerate(keys) if k in position]
             if mine:
                 where = [position[keys[i]] for i in mine]
-                out[..., where] += u_r[..., None] * S[:, mine]
+                out[..., where] += u_r[..., None] * S[mine].T
         return out
+
+    def _magnitude_blocks(self, entries):
+        """Per block: positions in ``entries`` and |S| restricted to them (cached)."""
+        if entries not in self._magnitudes:
+            position = {k: i for i, k in enumerate(entries)}
+            blocks = []
+            for keys, S in self._blocks:
+                mine = [i for i, k in enumerate(keys) if k in position]
+                where = np.array([position[keys[i]] for i in mine], dtype=int)
+                blocks.append((where, np.ascontiguousarray(np.abs(S[mine]))))
+            self._magnitudes[entries] = blocks
+        return self._magnitudes[entries]
 
     def _args(self, theta):
         return [theta[..., k, None] for k in range(self.d)] + self._columns
@@ -231,6 +255,11 @@ class _Separated:
             np.broadcast_to(np.asarray(u, float), shape)
             for u in self._dynamic(*self._args(theta))
         ]
+
+
+def _apply(S, u):
+    """Sum over examples of S (K, n) weighted by u (..., n): shape (..., K)."""
+    return S @ u if u.ndim == 1 else u @ S.T
 
 
 class _PerExample:
@@ -246,9 +275,11 @@ class _PerExample:
     def values(self, theta):
         return self._stack(self._value(*self._args(theta)), theta.shape[:-1], 1)[..., 0]
 
-    def contract(self, theta, w):
+    def contract(self, theta, w, magnitude_entries=()):
         all_entries = self.per_example(theta, range(self._count))
-        return np.einsum("...nk,...n->...k", all_entries, w)
+        sums = np.einsum("...nk,...n->...k", all_entries, w)
+        some = np.abs(all_entries[..., list(magnitude_entries)])
+        return sums, np.einsum("...nk,...n->...k", some, np.abs(w))
 
     def per_example(self, theta, entries):
         out = self._stack(

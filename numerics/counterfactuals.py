@@ -71,8 +71,7 @@ def loo(m, f):
     value = observable(m, f)
     theta_star = minimise(m)
     weights = 1.0 - np.eye(m.n)
-    labels = [f"leaving out example {i}" for i in range(m.n)]
-    thetas = retrain(m, weights, theta_star, labels)
+    thetas = retrain(m, weights, theta_star, lambda i: f"leaving out example {i}")
     return value(thetas)[0] - value(theta_star)[0]
 
 
@@ -149,10 +148,10 @@ def shapley(
     raise ValueError(f"method: need 'exact' or 'permutation', got {method!r}.")
 
 
-def retrain(m, weights, init, labels):
+def retrain(m, weights, init, label):
     """Minimisers for each row of ``weights`` (k, n), checked to be unique.
 
-    ``labels[k]`` names problem k in errors. Runs in chunks that bound memory.
+    ``label(k)`` names problem k in errors. Runs in chunks that bound memory.
     """
     weights = np.asarray(weights, dtype=float)
     chunk = max(1, _CHUNK_ENTRIES // (m.n * (1 + m.d) * (m.d + 2)))
@@ -164,15 +163,12 @@ def retrain(m, weights, init, labels):
             theta, _ = newton(m, block, init, what="a retraining")
         except ConvergenceError as error:
             k = start + (error.problem[0] if error.problem else 0)
-            raise ConvergenceError(f"{labels[k]}: {error}") from None
-        eigvals = np.linalg.eigvalsh(c.total(theta, block)[2])
-        flat = eigvals[:, 0] <= SINGULAR_RTOL * np.maximum(
-            np.abs(eigvals[:, -1]), 1e-300
-        )
+            raise ConvergenceError(f"{label(k)}: {error}") from None
+        flat = _flat(c.total(theta, block)[2])
         if np.any(flat):
             k = start + int(np.argmax(flat))
             raise SingularHessianError(
-                f"{labels[k]}: the retrained loss has a flat direction, so its "
+                f"{label(k)}: the retrained loss has a flat direction, so its "
                 "minimiser is not unique and the retrained value is undefined. Add a "
                 "regulariser (e.g. ridge alpha > 0) or use more examples."
             )
@@ -181,6 +177,24 @@ def retrain(m, weights, init, labels):
 
 
 # ---------------------------------------------------------------- internals
+
+
+def _flat(H):
+    """Which Hessians of a batch (k, d, d) have an eigenvalue below SINGULAR_RTOL."""
+    # Fast path: the trace bounds the top eigenvalue of a positive semidefinite H,
+    # so a Cholesky factorisation of H - SINGULAR_RTOL * trace I that succeeds
+    # proves that no Hessian in the batch is flat.
+    trace = np.trace(H, axis1=-2, axis2=-1)
+    try:
+        np.linalg.cholesky(
+            H - (SINGULAR_RTOL * trace)[:, None, None] * np.eye(H.shape[-1])
+        )
+        return np.zeros(len(H), dtype=bool)
+    except np.linalg.LinAlgError:
+        eigvals = np.linalg.eigvalsh(H)
+        return eigvals[:, 0] <= SINGULAR_RTOL * np.maximum(
+            np.abs(eigvals[:, -1]), 1e-300
+        )
 
 
 def _value_function(game, f, n, vectorized):
@@ -193,10 +207,10 @@ def _value_function(game, f, n, vectorized):
         theta_star = minimise(m)
 
         def model_value(masks):
-            labels = [
-                f"the subset {sorted(np.flatnonzero(row).tolist())}" for row in masks
-            ]
-            return value(retrain(m, masks, theta_star, labels))[0]
+            def label(k):
+                return f"the subset {np.flatnonzero(masks[k]).tolist()}"
+
+            return value(retrain(m, masks, theta_star, label))[0]
 
         return model_value, m.n
     if not callable(game):

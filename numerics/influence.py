@@ -71,12 +71,19 @@ def influence(m, f, damping=0.0, at=None, pseudo_inverse=False, direction=None):
     h = _check_direction(direction, m.n)
     value_and_grad = observable(m, f)
 
-    theta = stationary_point(m, at)
-    _, _, H, G = compiled(m).total(theta, with_example_grads=True)
-    H = H + damping * np.eye(m.d)
+    if at is None:
+        theta = minimise(m)
+        _, _, H, G = compiled(m).total(theta, with_example_grads=True)
+    else:
+        theta = _point(m, at)
+        _, grad, H, G, scale = compiled(m).total(
+            theta, with_example_grads=True, with_scale=True
+        )
+        _check_stationary(theta, grad, scale)
     _, grad_f = value_and_grad(theta)
-    X = _solve(m, H, G.T, pseudo_inverse, damping)
-    values = -(grad_f @ X)
+    # H is symmetric, so one solve with grad f serves all n examples.
+    v = _solve(m, H + damping * np.eye(m.d), grad_f, pseudo_inverse, damping)
+    values = -(G @ v)
 
     return float(h @ values) if h is not None else values
 
@@ -90,12 +97,20 @@ def stationary_point(m, at=None):
     """The minimiser at b = 1, or ``at`` after checking that it is stationary."""
     if at is None:
         return minimise(m)
+    theta = _point(m, at)
+    _, grad, _, scale = compiled(m).total(theta, with_scale=True)
+    _check_stationary(theta, grad, scale)
+    return theta
+
+
+def _point(m, at):
     theta = np.asarray(at, dtype=float)
     if theta.shape != (m.d,):
         raise ValueError(f"at: need shape (d,) = ({m.d},), got {theta.shape}.")
-    c = compiled(m)
-    grad = c.total(theta)[1]
-    scale = c.gradient_scale(theta)
+    return theta
+
+
+def _check_stationary(theta, grad, scale):
     if np.any(np.abs(grad) > 1e-8 * np.maximum(scale, 1.0)):
         raise ValueError(
             f"at: {theta} is not a stationary point of L(theta; b=1); the gradient "
@@ -110,7 +125,7 @@ def _solve(m, H, rhs, pseudo_inverse, damping):
     zero = eigvals <= SINGULAR_RTOL * max(abs(eigvals[-1]), np.finfo(float).tiny)
     if pseudo_inverse:
         inverse = np.where(zero, 0.0, 1.0 / np.where(zero, 1.0, eigvals))
-        return eigvecs @ (inverse[:, None] * (eigvecs.T @ rhs))
+        return eigvecs @ (inverse * (eigvecs.T @ rhs))
     if np.any(zero):
         flat = [tuple(eigvecs[:, k]) for k in np.flatnonzero(zero)]
         where = "at theta*" if damping == 0 else f"plus damping {damping}"

@@ -74,15 +74,11 @@ def newton(m, weights, theta0, rtol=RTOL, maxiter=100, what="the minimiser"):
     for iteration in range(1, maxiter + 1):
         value, grad, H, scale = c.total(theta, weights, with_scale=True)
         stationary = np.all(np.abs(grad) <= 64 * _EPS * (scale + 1e-300), axis=-1)
-        eigvals, eigvecs = np.linalg.eigh(H)
-        saddle = stationary & (eigvals[..., 0] < -1e-8 * np.abs(eigvals[..., -1]))
+        step, saddle = _newton_step(H, grad, stationary)
         done |= stationary & ~saddle
-        step = -_solve(_positive_definite(H, eigvals), grad)
-        # At a saddle the gradient vanishes: leave along the most negative curvature.
-        step = np.where(saddle[..., None], eigvecs[..., :, 0], step)
         t = _backtrack(c, theta, weights, value, grad, step)
         move = t[..., None] * step
-        small = np.linalg.norm(move, axis=-1) <= rtol * np.maximum(
+        small = np.linalg.norm(step, axis=-1) <= rtol * np.maximum(
             1.0, np.linalg.norm(theta, axis=-1)
         )
         theta = np.where(done[..., None], theta, theta + move)
@@ -114,16 +110,31 @@ def newton(m, weights, theta0, rtol=RTOL, maxiter=100, what="the minimiser"):
     raise error
 
 
-def _solve(H, g):
-    return np.linalg.solve(H, g[..., None])[..., 0]
+def _newton_step(H, grad, stationary):
+    """The Newton step, with H shifted where it is not safely positive definite.
 
-
-def _positive_definite(H, eigvals):
-    """Shift H by a multiple of I wherever it is not safely positive definite."""
+    A Cholesky factorisation of the whole batch is the fast path; where it
+    fails, the eigenvalues decide, and a stationary point with a negative
+    eigenvalue is a saddle. There the gradient vanishes, so the step leaves
+    along the direction of most negative curvature instead.
+    """
+    try:
+        # Positive definite everywhere: no saddle, and H itself gives the step.
+        L = np.linalg.cholesky(H)
+        y = np.linalg.solve(L, -grad[..., None])
+        step = np.linalg.solve(np.swapaxes(L, -1, -2), y)[..., 0]
+        if np.all(np.isfinite(step)):
+            return step, np.zeros(stationary.shape, dtype=bool)
+    except np.linalg.LinAlgError:
+        pass
+    eigvals, eigvecs = np.linalg.eigh(H)
     top = np.maximum(np.abs(eigvals[..., -1]), 1.0)
     floor = 1e-10 * top
     shift = np.where(eigvals[..., 0] < floor, floor - eigvals[..., 0], 0.0)
-    return H + shift[..., None, None] * np.eye(H.shape[-1])
+    shifted = H + shift[..., None, None] * np.eye(H.shape[-1])
+    step = -np.linalg.solve(shifted, grad[..., None])[..., 0]
+    saddle = stationary & (eigvals[..., 0] < -1e-8 * np.abs(eigvals[..., -1]))
+    return np.where(saddle[..., None], eigvecs[..., :, 0], step), saddle
 
 
 def _backtrack(c, theta, weights, value, grad, step, halvings=40):

@@ -131,20 +131,26 @@ def logistic_regression(X, y, alpha=0, params=None):
     with :math:`\sigma_i = \sigma(x_i^\top \theta)`. Without ridge the minimiser
     does not exist when the data are linearly separable.
     """
-    rows, d = _rows(X, "X")
-    labels = _column(y, len(rows), "y")
-    for i, label in enumerate(labels):
-        value = sp.sympify(label)
-        if value.is_number and float(value) not in (-1.0, 1.0):
-            raise ValueError(
-                f"y[{i}]: labels must be -1 or +1, got {label}; map 0/1 labels "
-                "with y = 2 * y01 - 1."
-            )
+    columns = _columns(X, "X")
+    d = len(columns)
+    labels = _column(y, len(columns[0]), "y")
+    numeric = (
+        labels
+        if labels.dtype != object
+        else [v if sp.sympify(v).is_number else 1 for v in labels.tolist()]
+    )
+    wrong = np.flatnonzero(~np.isin(np.asarray(numeric, dtype=float), (-1.0, 1.0)))
+    if wrong.size:
+        i = int(wrong[0])
+        raise ValueError(
+            f"y[{i}]: labels must be -1 or +1, got {labels[i]}; map 0/1 labels "
+            "with y = 2 * y01 - 1."
+        )
     theta = _params(params, d)
     xs = sp.symbols(f"x_1:{d + 1}")
     ys = sp.Symbol("y")
     margin = ys * sum(t * x for t, x in zip(theta, xs))
-    data = {x: [row[k] for row in rows] for k, x in enumerate(xs)}
+    data = dict(zip(xs, columns))
     data[ys] = labels
     return Model.from_data(
         theta,
@@ -165,13 +171,14 @@ def from_losses(params, losses, regularizer=0, log_prior=None, support=None):
 
 
 def _least_squares(X, y, params, alpha):
-    rows, d = _rows(X, "X")
-    targets = _column(y, len(rows), "y")
+    columns = _columns(X, "X")
+    d = len(columns)
+    targets = _column(y, len(columns[0]), "y")
     theta = _params(params, d)
     xs = sp.symbols(f"x_1:{d + 1}")
     ys = sp.Symbol("y")
     residual = ys - sum(t * x for t, x in zip(theta, xs))
-    data = {x: [row[k] for row in rows] for k, x in enumerate(xs)}
+    data = dict(zip(xs, columns))
     data[ys] = targets
     return Model.from_data(
         theta,
@@ -182,31 +189,39 @@ def _least_squares(X, y, params, alpha):
     )
 
 
-def _rows(X, name):
+def _columns(X, name):
+    """The columns of X, numeric arrays kept as arrays (exact values otherwise)."""
     if isinstance(X, sp.MatrixBase):
-        rows = X.tolist()
-    else:
+        X = X.tolist()
+    array = np.asarray(X)
+    if array.dtype.kind not in "biuf":
         array = np.asarray(X, dtype=object)
-        if array.ndim != 2:
-            raise ValueError(
-                f"{name}: need a two-dimensional array of shape (n, d), got shape "
-                f"{array.shape}; reshape a single feature with X[:, None]."
-            )
-        rows = array.tolist()
-    if not rows or not rows[0]:
-        raise ValueError(f"{name}: need at least one example and one feature.")
-    return rows, len(rows[0])
+    if array.ndim != 2:
+        raise ValueError(
+            f"{name}: need a two-dimensional array of shape (n, d), got shape "
+            f"{array.shape}; reshape a single feature with X[:, None]."
+        )
+    if 0 in array.shape:
+        raise ValueError(
+            f"{name}: need at least one example and one feature, got shape "
+            f"{array.shape}."
+        )
+    return [array[:, k] for k in range(array.shape[1])]
 
 
 def _column(y, n, name):
-    column = list(y.tolist() if isinstance(y, sp.MatrixBase) else np.ravel(y))
-    if np.ndim(y) > 1 and not isinstance(y, sp.MatrixBase):
-        raise ValueError(f"{name}: need shape (n,), got {np.shape(y)}.")
-    if len(column) != n:
+    if isinstance(y, sp.MatrixBase):
+        y = list(y)
+    array = np.asarray(y)
+    if array.dtype.kind not in "biuf":
+        array = np.asarray(y, dtype=object)
+    if array.ndim != 1:
+        raise ValueError(f"{name}: need shape (n,), got {array.shape}.")
+    if len(array) != n:
         raise ValueError(
-            f"{name}: need one entry per row of X ({n}), got {len(column)}."
+            f"{name}: need one entry per row of X ({n}), got {len(array)}."
         )
-    return [v[0] if isinstance(v, list) else v for v in column]
+    return array
 
 
 def _params(params, d):

@@ -1,0 +1,13 @@
+"""Lecture figures, one module per figure; ``python -m figures`` builds them all.
+
+Every module has a ``build(size="slide")`` that returns a matplotlib Figure and
+a ``main(argv=None)`` with ``--out``, ``--format``, ``--size`` and ``--show``.
+The figures call :mod:`numerics` and :mod:`derivations` for every number they
+draw; :mod:`figures.style` fixes sizes, colours and symbols.
+"""
+
+from . import counterfactual_chain, leverage, style
+
+FIGURES = (counterfactual_chain, leverage)
+
+__all__ = ["FIGURES", "counterfactual_chain", "leverage", "style"]

@@ -1,0 +1,14 @@
+"""Tolerances shared by the test suite, one tier per kind of computation.
+
+- symbolic identities: exact equality (``sympy.simplify(a - b) == 0``), no constant;
+- float64 closed forms and float64 against SymPy: ``FLOAT_RTOL`` relative;
+- converged iterations (Newton retraining to 1e-12 relative): ``RETRAIN_RTOL``;
+- Monte Carlo: ``MC_STDERRS`` standard errors under a fixed seed;
+- fitted exponents of a convergence rate: ``RATE_ATOL`` absolute.
+"""
+
+FLOAT_RTOL = 1e-10
+FLOAT_ATOL = 1e-12
+RETRAIN_RTOL = 1e-9
+MC_STDERRS = 3.5
+RATE_ATOL = 0.05
