@@ -130,11 +130,14 @@ def response(m, damping=0, at=None, pseudo_inverse=False):
     Column i is :math:`-(H + \lambda I)^{-1} \nabla\ell_i(\theta^*)`.
     """
     theta_star, _ = minimiser(m, at=at)
-    return _response(m, sp.sympify(damping), theta_star, pseudo_inverse)
+    R = _response(m, sp.sympify(damping), theta_star, pseudo_inverse)
+    return R.applyfunc(_tidy)
 
 
 def _columns(m, f, damping, theta_star, pseudo_inverse):
-    R = _response(m, damping, theta_star, pseudo_inverse)
+    # Tidy the response first: its entries share the denominator det(H + lambda
+    # I), so the sums below stay cheap to cancel.
+    R = _response(m, damping, theta_star, pseudo_inverse).applyfunc(_tidy)
     grad_f = gradient(f, m.params).xreplace(theta_star)
     return [_tidy(v) for v in (grad_f.T * R)]
 

@@ -190,6 +190,7 @@ class _Separated:
             # Rows are entries: (K, n) contiguous makes S @ u a fast GEMV.
             self._blocks.append((np.array(keys), np.stack(cols)))
         self._magnitudes = {}
+        self._last = (None, None)
         self._columns, self._count, self.n, self.d = (
             columns,
             len(entries),
@@ -250,11 +251,18 @@ class _Separated:
         return [theta[..., k, None] for k in range(self.d)] + self._columns
 
     def _factors(self, theta):
+        # The loss, its gradient and the per-example gradients are usually asked
+        # for at the same point in turn: remember the factors of the last point.
+        last_theta, last_factors = self._last
+        if last_theta is not None and np.array_equal(last_theta, theta):
+            return last_factors
         shape = theta.shape[:-1] + (self.n,)
-        return [
+        factors = [
             np.broadcast_to(np.asarray(u, float), shape)
             for u in self._dynamic(*self._args(theta))
         ]
+        self._last = (theta.copy(), factors)
+        return factors
 
 
 def _apply(S, u):

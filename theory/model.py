@@ -159,6 +159,13 @@ class Model:
                 for v in col
             )
         )
+        clash = in_values & (set(self._params) | set(self._data))
+        if clash:
+            raise ValueError(
+                f"data: values contain the symbols {_names(clash)}, which are "
+                "parameters or data-column symbols of the template; name symbolic "
+                "data differently (e.g. x_1, x_2 for a column keyed by x)."
+            )
         allowed = set(self._params) | set(self._data) | constants | in_values
         used = set().union(*(e.free_symbols for e in (self._template, *self._extras())))
         unknown = used - allowed

@@ -2,8 +2,10 @@ r"""The zoo: small analytic models that every framework can be read on.
 
 Each constructor returns a :class:`~theory.model.Model` built with
 :meth:`Model.from_data <theory.model.Model.from_data>`, so numerics evaluate it
-vectorised over the examples. Data may be numbers or SymPy symbols; with
-symbols, derivations return general formulas. Every loss is a sum over examples
+vectorised over the examples. The templates' data symbols are ``sympy.Dummy``
+objects, so symbolic data may use any names (``x_1``, ``y``, ``z``) freely.
+Data may be numbers or SymPy symbols; with symbols, derivations return general
+formulas. Every loss is a sum over examples
 (no 1/n), and every docstring states the weighted minimiser
 :math:`\theta^*(b)` and the Hessian :math:`H` of :math:`L(\theta; b)`.
 """
@@ -51,7 +53,7 @@ def gaussian_mean(z, prior_precision=None, prior_mean=0, param=None):
     ((1 - mu)**2/2, (2 - mu)**2/2, (6 - mu)**2/2)
     """
     mu = param if param is not None else sp.Symbol("mu")
-    zs = sp.Symbol("z")
+    zs = sp.Dummy("z")
     log_prior = None
     if prior_precision is not None:
         log_prior = -sp.sympify(prior_precision) * (mu - prior_mean) ** 2 / 2
@@ -147,8 +149,8 @@ def logistic_regression(X, y, alpha=0, params=None):
             "with y = 2 * y01 - 1."
         )
     theta = _params(params, d)
-    xs = sp.symbols(f"x_1:{d + 1}")
-    ys = sp.Symbol("y")
+    xs = _data_symbols("x", d)
+    ys = sp.Dummy("y")
     margin = ys * sum(t * x for t, x in zip(theta, xs))
     data = dict(zip(xs, columns))
     data[ys] = labels
@@ -175,8 +177,8 @@ def _least_squares(X, y, params, alpha):
     d = len(columns)
     targets = _column(y, len(columns[0]), "y")
     theta = _params(params, d)
-    xs = sp.symbols(f"x_1:{d + 1}")
-    ys = sp.Symbol("y")
+    xs = _data_symbols("x", d)
+    ys = sp.Dummy("y")
     residual = ys - sum(t * x for t, x in zip(theta, xs))
     data = dict(zip(xs, columns))
     data[ys] = targets
@@ -233,6 +235,11 @@ def _params(params, d):
             f"params: need one symbol per column of X ({d}), got {len(params)}."
         )
     return params
+
+
+def _data_symbols(name, d):
+    """Data symbols for a template: Dummies, so no user symbol can collide."""
+    return tuple(sp.Dummy(f"{name}_{k}") for k in range(1, d + 1))
 
 
 def _symbols_of(*values):
