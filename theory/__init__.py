@@ -4,8 +4,15 @@ Nothing here computes a number; :mod:`derivations` derives and :mod:`numerics`
 evaluates.
 """
 
-from . import claims, zoo
+from . import claims, conventions, zoo
 from .errors import ConvergenceError, SingularHessianError
 from .model import Model
 
-__all__ = ["ConvergenceError", "Model", "SingularHessianError", "claims", "zoo"]
+__all__ = [
+    "ConvergenceError",
+    "Model",
+    "SingularHessianError",
+    "claims",
+    "conventions",
+    "zoo",
+]
