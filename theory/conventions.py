@@ -18,8 +18,8 @@ below records that sign and scale, so that
 changed to match a source.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
