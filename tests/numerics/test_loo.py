@@ -5,6 +5,7 @@ import pytest
 import scipy.optimize
 
 import numerics
+from tests.oracles import logistic_loss_grad_hess
 from tests.tolerances import RATE_ATOL, RETRAIN_RTOL
 from theory import zoo
 from theory.errors import SingularHessianError
@@ -36,17 +37,7 @@ def _least_squares_refits(X, y, x_f, alpha):
 def _logistic_refit(X, y, alpha):
     """The ridge-logistic minimiser by SciPy, and a bound on its 2-norm error."""
 
-    def loss(theta):
-        return np.logaddexp(0.0, -y * (X @ theta)).sum() + alpha * theta @ theta / 2
-
-    def grad(theta):
-        s = 1 / (1 + np.exp(y * (X @ theta)))
-        return -X.T @ (y * s) + alpha * theta
-
-    def hess(theta):
-        s = 1 / (1 + np.exp(y * (X @ theta)))
-        return (X.T * (s * (1 - s))) @ X + alpha * np.eye(X.shape[1])
-
+    loss, grad, hess = logistic_loss_grad_hess(X, y, alpha)
     result = scipy.optimize.minimize(
         loss,
         np.zeros(X.shape[1]),

@@ -5,6 +5,7 @@ import pytest
 import scipy.optimize
 
 import numerics
+from tests.oracles import logistic_loss_grad_hess
 from tests.tolerances import FLOAT_ATOL, RETRAIN_RTOL
 from theory import zoo
 from theory.errors import ConvergenceError
@@ -26,23 +27,6 @@ def _logistic_data(seed, n=20, d=3):
     p = 1 / (1 + np.exp(-X @ rng.normal(size=d)))
     y = np.where(rng.random(n) < p, 1.0, -1.0)
     return X, y
-
-
-def _logistic_loss_grad_hess(X, y, alpha):
-    """sum_i log(1 + exp(-y_i x_i.theta)) + alpha |theta|^2 / 2, in NumPy."""
-
-    def loss(theta):
-        return np.logaddexp(0.0, -y * (X @ theta)).sum() + alpha * theta @ theta / 2
-
-    def grad(theta):
-        s = 1 / (1 + np.exp(y * (X @ theta)))
-        return -X.T @ (y * s) + alpha * theta
-
-    def hess(theta):
-        s = 1 / (1 + np.exp(y * (X @ theta)))
-        return (X.T * (s * (1 - s))) @ X + alpha * np.eye(X.shape[1])
-
-    return loss, grad, hess
 
 
 def test_minimise_matches_the_ridge_closed_form():
@@ -74,7 +58,7 @@ def test_logistic_minimiser_with_ridge_has_zero_gradient():
     X, y = _logistic_data(seed=2)
     alpha = 0.3
     m = zoo.logistic_regression(X, y, alpha=alpha)
-    _, grad, _ = _logistic_loss_grad_hess(X, y, alpha)
+    _, grad, _ = logistic_loss_grad_hess(X, y, alpha)
 
     theta = numerics.minimise(m)
 
@@ -88,7 +72,7 @@ def test_logistic_minimiser_with_ridge_matches_scipy_trust_exact():
     X, y = _logistic_data(seed=3)
     alpha = 0.3
     m = zoo.logistic_regression(X, y, alpha=alpha)
-    loss, grad, hess = _logistic_loss_grad_hess(X, y, alpha)
+    loss, grad, hess = logistic_loss_grad_hess(X, y, alpha)
 
     reference = scipy.optimize.minimize(
         loss,
