@@ -5,6 +5,7 @@ Results are SymPy objects; each derivation can also be shown step by step
 """
 
 from . import counterfactuals, ift, leverage  # noqa: F401  (registers derivations)
+from . import deep_linear  # noqa: F401  (registers the mode derivations)
 from .counterfactuals import influence_curve, leave_one_out, overdetermination, shapley
 from .ift import influence_steps
 from .influence import Influence, influence, response

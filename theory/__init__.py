@@ -5,6 +5,7 @@ evaluates.
 """
 
 from . import claims, conventions, zoo
+from . import deep_linear
 from .errors import ConvergenceError, SingularHessianError
 from .model import Model
 
@@ -14,5 +15,6 @@ __all__ = [
     "SingularHessianError",
     "claims",
     "conventions",
+    "deep_linear",
     "zoo",
 ]

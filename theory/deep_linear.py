@@ -1,0 +1,97 @@
+r"""The two-layer linear network :math:`f(x) = W_2 W_1 x` with square loss.
+
+With whitened inputs (input covariance the identity) and a small, balanced
+initialisation aligned with the singular vectors of the input-output
+correlation, gradient flow learns one singular mode at a time (Saxe,
+McClelland and Ganguli, 2014, "Exact solutions to the nonlinear dynamics of
+learning in deep linear neural networks"). The per-example loss carries the
+1/n of a mean loss,
+
+.. math::
+
+    \ell_i(W_1, W_2) = \frac{|y_i - W_2 W_1 x_i|^2}{2n},
+
+so that :math:`L(\theta; 1)` is the mean loss of that paper, and reweighting
+an example changes both the input-output correlation
+:math:`\Sigma_{yx}(b) = \frac1n\sum_i b_i y_i x_i^\top` and the input
+covariance :math:`\Sigma_{xx}(b)`.
+"""
+
+import numpy as np
+import sympy as sp
+
+from .model import Model
+
+__all__ = ["deep_linear_network", "network_parameters"]
+
+
+def network_parameters(d_in, hidden, d_out):
+    """The parameter symbols: W1 (hidden x d_in) then W2 (d_out x hidden), row by row.
+
+    Returns
+    -------
+    W1, W2 : sympy.Matrix
+        Matrices of symbols ``w1_jk`` and ``w2_jk`` (indices from 1).
+    params : tuple of sympy.Symbol
+        Their entries, W1 first, each row by row.
+    """
+    W1 = sp.Matrix(hidden, d_in, lambda j, k: sp.Symbol(f"w1_{j + 1}{k + 1}"))
+    W2 = sp.Matrix(d_out, hidden, lambda j, k: sp.Symbol(f"w2_{j + 1}{k + 1}"))
+    return W1, W2, tuple(W1) + tuple(W2)
+
+
+def deep_linear_network(X, Y, hidden=None):
+    r"""A two-layer linear network on data (X, Y) with loss |y - W2 W1 x|^2 / (2n).
+
+    Parameters
+    ----------
+    X : array_like, shape (n, d_in)
+        Inputs, one row per example (whitened: X^T X / n = I for the mode
+        picture to hold exactly).
+    Y : array_like, shape (n, d_out)
+        Targets.
+    hidden : int, optional
+        Width of the hidden layer; ``min(d_in, d_out)`` by default.
+
+    Returns
+    -------
+    theory.Model
+        A ``from_data`` model; its parameters are the entries of W1 then of
+        W2, row by row (see :func:`network_parameters`).
+
+    Notes
+    -----
+    Minimisers: every factorisation :math:`W_2 W_1 = \Sigma_{yx}\Sigma_{xx}^{-1}`
+    (when the hidden layer is wide enough), a manifold of dimension
+    :math:`h^2` through the invertible maps :math:`W_1 \to A W_1,\ W_2 \to W_2
+    A^{-1}`, so the Hessian is singular there and the influence function needs
+    damping, the pseudo-inverse or a training-time view.
+
+    Examples
+    --------
+    >>> from theory.deep_linear import deep_linear_network
+    >>> m = deep_linear_network([[1, 1], [1, -1]], [[2, 0], [0, 1]], hidden=2)
+    >>> m.n, m.d
+    (2, 8)
+    """
+    X = np.asarray(X)
+    Y = np.asarray(Y)
+    if X.ndim != 2 or Y.ndim != 2 or len(X) != len(Y):
+        raise ValueError(
+            f"X, Y: need shapes (n, d_in) and (n, d_out) with the same n, got "
+            f"{X.shape} and {Y.shape}."
+        )
+    n, d_in = X.shape
+    d_out = Y.shape[1]
+    hidden = min(d_in, d_out) if hidden is None else hidden
+    if not isinstance(hidden, int) or hidden < 1:
+        raise ValueError(f"hidden: need a positive integer width, got {hidden!r}.")
+
+    W1, W2, params = network_parameters(d_in, hidden, d_out)
+    xs = sp.Matrix([sp.Dummy(f"x_{k + 1}") for k in range(d_in)])
+    ys = sp.Matrix([sp.Dummy(f"y_{k + 1}") for k in range(d_out)])
+    residual = ys - W2 * W1 * xs
+    loss = (residual.T * residual)[0] / (2 * n)
+    data = {s: X[:, k] for k, s in enumerate(xs)}
+    data.update({s: Y[:, k] for k, s in enumerate(ys)})
+    return Model.from_data(params, loss, data)
