@@ -4,8 +4,12 @@ Results are SymPy objects; each derivation can also be shown step by step
 (:func:`influence_steps`, and ``python -m derivations`` for the catalogue).
 """
 
-from . import counterfactuals, ift, leverage  # noqa: F401  (registers derivations)
-from . import deep_linear  # noqa: F401  (registers the mode derivations)
+from . import (  # noqa: F401  (registers derivations)
+    counterfactuals,
+    deep_linear,  # noqa: F401  (registers the mode derivations)
+    ift,
+    leverage,
+)
 from .counterfactuals import influence_curve, leave_one_out, overdetermination, shapley
 from .ift import influence_steps
 from .influence import Influence, influence, response

@@ -4,8 +4,7 @@ Nothing here computes a number; :mod:`derivations` derives and :mod:`numerics`
 evaluates.
 """
 
-from . import claims, conventions, zoo
-from . import deep_linear
+from . import claims, conventions, deep_linear, zoo
 from .errors import ConvergenceError, SingularHessianError
 from .model import Model
 
