@@ -171,6 +171,12 @@ def _linear_solve(m, L, grad):
             + " The minimum is not isolated: pass at= to pick a minimiser.",
             flat,
         )
+    if A.is_positive_definite is False:
+        raise ValueError(
+            f"m: the quadratic loss has Hessian {A.tolist()}, which is not positive "
+            "definite, so its stationary point is a saddle or a maximum and L has "
+            "no minimiser; check the signs of the losses and the regularizer."
+        )
     solution = A.LUsolve(c)
     return {p: sp.cancel(s) for p, s in zip(m.params, solution)}
 

@@ -412,3 +412,10 @@ def test_influence_of_a_combination_with_two_symbolic_features_stays_fast():
     combined = derivations.influence(m, t1 + 2 * t2)
     separate = derivations.influence(m, t1) + 2 * derivations.influence(m, t2)
     assert sp.simplify(combined - separate) == sp.zeros(3, 1)
+
+
+def test_a_quadratic_loss_without_a_minimum_is_refused():
+    u, v = sp.symbols("u v")
+    m = Model([u, v], [u**2 - v**2 + u, (u - 1) ** 2])
+    with pytest.raises(ValueError, match="not positive definite"):
+        derivations.influence(m, u)
