@@ -16,6 +16,7 @@ from .influence import Influence, influence, response
 from .leverage import leverages, reweighting_response, reweighting_series
 from .minimiser import minimiser
 from .steps import CATALOG, Derivation
+from .unrolling import training_filter, unrolled
 
 __all__ = [
     "CATALOG",
@@ -32,4 +33,6 @@ __all__ = [
     "reweighting_response",
     "reweighting_series",
     "shapley",
+    "training_filter",
+    "unrolled",
 ]

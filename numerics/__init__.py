@@ -6,9 +6,11 @@ closed form, and the tests hold the two together.
 
 from .compiled import compiled, observable
 from .counterfactuals import ShapleyEstimate, loo, shapley
+from .gradient_flow import flow
 from .influence import hessian_at, influence
 from .leverage import leverages
 from .minimise import minimise
+from .unrolling import batch_schedule, train, unrolled, unrolled_path
 
 __all__ = [
     "ShapleyEstimate",
@@ -20,4 +22,9 @@ __all__ = [
     "minimise",
     "observable",
     "shapley",
+    "batch_schedule",
+    "flow",
+    "train",
+    "unrolled",
+    "unrolled_path",
 ]
