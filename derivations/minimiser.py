@@ -191,7 +191,10 @@ def _polynomial(grad, params):
 def _polynomial_solve(m, L, grad):
     solutions = sp.solve(list(grad), m.params, dict=True)
     H = hessian(L, m.params)
+    families = [s for s in solutions if len(s) < m.d]
     if m.constants:
+        if families:
+            _refuse_continuum(m, H, families[0])
         return solutions[0] if len(solutions) == 1 else None
     candidates = []
     for s in solutions:
@@ -199,6 +202,8 @@ def _polynomial_solve(m, L, grad):
             continue
         if all(ev > 0 for ev in _eigenvalues(H.xreplace(s))):
             candidates.append((L.xreplace(s), s))
+    if families and not candidates:
+        _refuse_continuum(m, H, families[0])
     if not candidates:
         return None
     best = min(candidates, key=lambda c: float(c[0]))
@@ -209,6 +214,26 @@ def _polynomial_solve(m, L, grad):
             f"{[t[1] for t in ties]}; pass at= to pick one."
         )
     return best[1]
+
+
+def _refuse_continuum(m, H, family):
+    """Stationary points forming a curve or surface: name its flat directions.
+
+    ``family`` expresses some parameters through the others (``{a: 3/c}``);
+    the null space of H at a generic point of it is the tangent to the set,
+    the direction along which the loss does not change to second order.
+    """
+    H_family = H.xreplace(family).applyfunc(sp.cancel)
+    flat = [[sp.factor(x) for x in v] for v in H_family.nullspace(simplify=True)]
+    raise SingularHessianError(
+        singular_hessian_message(
+            m.params,
+            flat,
+            where=f"on the set of stationary points {family}",
+        )
+        + " The stationary points are not isolated: pass at= to pick a minimiser.",
+        flat,
+    )
 
 
 def _eigenvalues(H):
@@ -241,6 +266,13 @@ def _numeric_root(m, L, grad):
     theta_star = {p: sp.Float(v, _DIGITS) for p, v in zip(args, root)}
     H = np.array(hessian(L, m.params).xreplace(theta_star).evalf(30), dtype=float)
     eigvals, eigvecs = np.linalg.eigh(H)
+    if eigvals[0] < -1e-12 * max(abs(eigvals[-1]), 1.0):
+        # A saddle: its negative-curvature directions are not flat directions.
+        raise ArithmeticError(
+            f"minimiser: the numeric search stopped at the saddle point "
+            f"{[float(v) for v in theta_star.values()]} (Hessian eigenvalues "
+            f"{eigvals}), where the gradient vanishes; pass a minimiser with at=."
+        )
     if eigvals[0] <= 1e-12 * max(abs(eigvals[-1]), 1.0):
         flat = [
             eigvecs[:, k] for k in np.flatnonzero(eigvals <= 1e-12 * abs(eigvals[-1]))

@@ -20,7 +20,9 @@ __all__ = [
     "gaussian_mean",
     "linear_regression",
     "logistic_regression",
+    "product_model",
     "ridge_regression",
+    "tilted_product_model",
 ]
 
 
@@ -170,6 +172,140 @@ def from_losses(params, losses, regularizer=0, log_prior=None, support=None):
     parameters are symbolic data.
     """
     return Model(params, losses, regularizer, log_prior, support)
+
+
+def product_model(z, x=None, params=None):
+    r"""The product model: :math:`\ell_i(a, c) = (z_i - a\,c\,x_i)^2 / 2`.
+
+    The simplest model with a continuous symmetry: the loss sees the parameters
+    only through the product :math:`a c`, so the rescaling
+    :math:`(a, c) \mapsto (k\,a, c / k)` leaves every example's loss unchanged.
+    The second parameter is called c, not b, because b always means the data
+    weights in this package.
+
+    Parameters
+    ----------
+    z : sequence of length n
+        Targets (numbers or SymPy expressions).
+    x : sequence of length n, optional
+        Inputs; all ones if omitted, which gives :math:`(z_i - a c)^2 / 2`.
+    params : pair of sympy.Symbol, optional
+        Names for :math:`(a, c)`; the symbols ``a, c`` by default.
+
+    Notes
+    -----
+    With residuals :math:`r_i = z_i - a c x_i` and :math:`v = (c, a)`, the
+    per-example gradient is :math:`\nabla\ell_i = -r_i x_i v` and the Hessian
+    of the weighted loss is
+
+    .. math::
+
+        H = \Big(\sum_i b_i x_i^2\Big) v v^\top
+            - \Big(\sum_i b_i r_i x_i\Big)
+              \begin{pmatrix} 0 & 1 \\ 1 & 0 \end{pmatrix} .
+
+    The minima form the hyperbola :math:`a c = s` with :math:`s = \sum_i b_i
+    x_i z_i / \sum_i b_i x_i^2` (the mean of z when x is absent); on it the
+    second term vanishes and H has rank one, with the symmetry direction
+    :math:`u = (a, -c)` as its null space. Every per-example gradient is
+    parallel to v, so it is orthogonal to that null space. The minimiser is not
+    isolated: derivations and numerics need ``at=``, a point on the hyperbola
+    (:func:`derivations.product.hyperbola_point`).
+
+    Examples
+    --------
+    >>> from theory import zoo
+    >>> zoo.product_model([1, 3]).losses
+    ((-a*c + 1)**2/2, (-a*c + 3)**2/2)
+    """
+    targets = _column(z, len(z), "z")
+    a, c = _pair(params)
+    zs, xs = sp.Dummy("z"), sp.Dummy("x")
+    if x is None:
+        return Model.from_data([a, c], (zs - a * c) ** 2 / 2, {zs: targets})
+    _same_length(x, targets, "x")
+    inputs = _column(x, len(targets), "x")
+    return Model.from_data(
+        [a, c], (zs - a * c * xs) ** 2 / 2, {zs: targets, xs: inputs}
+    )
+
+
+def tilted_product_model(z, w, params=None):
+    r"""The product model plus a tilt that cancels in the total loss.
+
+    .. math::
+
+        \ell_i(a, c) = \frac{(z_i - a c)^2}{2} + w_i \frac{a^2 - c^2}{2},
+        \qquad \sum_i w_i = 0 .
+
+    At b = 1 the total loss equals that of :func:`product_model`: the same
+    minimum hyperbola, the same rank-one Hessian, the same flat direction
+    :math:`u = (a, -c)`. But the flat direction is no longer a symmetry of
+    every example: :math:`\nabla\ell_i` has the component :math:`w_i (a, -c)`
+    along it. This is the case in which damped influence diverges as
+    :math:`\lambda \to 0`.
+
+    Parameters
+    ----------
+    z : sequence of length n
+        Targets.
+    w : sequence of length n
+        Tilts; numeric tilts must sum to zero (symbolic ones are the caller's
+        responsibility, e.g. ``w_n = -(w_1 + ... + w_{n-1})``).
+    params : pair of sympy.Symbol, optional
+        Names for :math:`(a, c)`.
+
+    Raises
+    ------
+    ValueError
+        Numeric tilts that do not sum to zero, or lengths that differ.
+
+    Notes
+    -----
+    Reweighting breaks the cancellation: :math:`L(\theta; b)` contains
+    :math:`(\sum_i b_i w_i)(a^2 - c^2)/2`, unbounded below as soon as
+    :math:`\sum_i b_i w_i \ne 0` (let :math:`|a|` or :math:`|c|` grow along the
+    hyperbola). The reweighted minimiser does not exist, and the divergence of
+    the damped influence reports exactly that.
+
+    Examples
+    --------
+    >>> from theory import zoo
+    >>> zoo.tilted_product_model([1, 3], [1, -1]).losses[0]
+    a**2/2 - c**2/2 + (-a*c + 1)**2/2
+    """
+    targets = _column(z, len(z), "z")
+    _same_length(w, targets, "w")
+    tilts = _column(w, len(targets), "w")
+    total = sp.nsimplify(sum(sp.sympify(v) for v in tilts.tolist()))
+    if total.is_number and total != 0:
+        raise ValueError(
+            f"w: the tilts must sum to zero so that the total loss is the product "
+            f"loss, got sum {total}; subtract their mean."
+        )
+    a, c = _pair(params)
+    zs, ws = sp.Dummy("z"), sp.Dummy("w")
+    loss = (zs - a * c) ** 2 / 2 + ws * (a**2 - c**2) / 2
+    return Model.from_data([a, c], loss, {zs: targets, ws: tilts})
+
+
+def _same_length(values, targets, name):
+    if len(values) != len(targets):
+        raise ValueError(
+            f"{name}: need one entry per target ({len(targets)}), got {len(values)}."
+        )
+
+
+def _pair(params):
+    if params is None:
+        return sp.symbols("a c")
+    params = tuple(params)
+    if len(params) != 2:
+        raise ValueError(
+            f"params: the product model has two parameters (a, c), got "
+            f"{len(params)} ({params}); pass a pair of symbols."
+        )
+    return params
 
 
 def _least_squares(X, y, params, alpha):
