@@ -10,6 +10,8 @@ from . import (  # noqa: F401  (registers derivations)
     ift,
     leverage,
 )
+from .bif import ImproperPosteriorError, bif
+from .bif_series import bif_series, gibbs_series, isserlis_moment
 from .counterfactuals import influence_curve, leave_one_out, overdetermination, shapley
 from .ift import influence_steps
 from .influence import Influence, influence, response
@@ -22,6 +24,11 @@ __all__ = [
     "CATALOG",
     "Derivation",
     "Influence",
+    "ImproperPosteriorError",
+    "bif",
+    "bif_series",
+    "gibbs_series",
+    "isserlis_moment",
     "influence",
     "influence_curve",
     "influence_steps",
