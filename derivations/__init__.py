@@ -7,16 +7,30 @@ Results are SymPy objects; each derivation can also be shown step by step
 from . import (  # noqa: F401  (registers derivations)
     counterfactuals,
     deep_linear,  # noqa: F401  (registers the mode derivations)
+    gauss_newton,
     ift,
     leverage,
+    product,
 )
 from .bif import ImproperPosteriorError, bif
 from .bif_series import bif_series, gibbs_series, isserlis_moment
 from .counterfactuals import influence_curve, leave_one_out, overdetermination, shapley
+from .gauss_newton import (
+    OutputModel,
+    gauss_newton_hessian,
+    hessian_gap,
+    pbrf_influence,
+)
 from .ift import influence_steps
 from .influence import Influence, influence, response
 from .leverage import leverages, reweighting_response, reweighting_series
 from .minimiser import minimiser
+from .product import (
+    damped_influence,
+    hyperbola_point,
+    leave_one_out_product,
+    small_damping_terms,
+)
 from .steps import CATALOG, Derivation
 from .unrolling import training_filter, unrolled
 
@@ -29,6 +43,14 @@ __all__ = [
     "bif_series",
     "gibbs_series",
     "isserlis_moment",
+    "OutputModel",
+    "gauss_newton_hessian",
+    "hessian_gap",
+    "pbrf_influence",
+    "damped_influence",
+    "hyperbola_point",
+    "leave_one_out_product",
+    "small_damping_terms",
     "influence",
     "influence_curve",
     "influence_steps",

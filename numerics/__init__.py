@@ -6,6 +6,7 @@ closed form, and the tests hold the two together.
 
 from .compiled import compiled, observable
 from .counterfactuals import ShapleyEstimate, loo, shapley
+from .gauss_newton import gauss_newton_hessian, pbrf_influence, pbrf_response
 from .gradient_flow import flow
 from .influence import hessian_at, influence
 from .leverage import leverages
@@ -15,12 +16,15 @@ from .unrolling import batch_schedule, train, unrolled, unrolled_path
 __all__ = [
     "ShapleyEstimate",
     "compiled",
+    "gauss_newton_hessian",
     "hessian_at",
     "influence",
     "leverages",
     "loo",
     "minimise",
     "observable",
+    "pbrf_influence",
+    "pbrf_response",
     "shapley",
     "batch_schedule",
     "flow",

@@ -144,7 +144,10 @@ def _backtrack(c, theta, weights, value, grad, step, halvings=40):
     t = np.ones(value.shape)
     pending = np.ones(value.shape, dtype=bool)
     for _ in range(halvings):
-        trial = c.loss(theta + t[..., None] * step, weights)
+        # A trial step may overflow (exp of a large argument); it is then
+        # rejected as non-finite, so the floating-point warning is noise.
+        with np.errstate(over="ignore", invalid="ignore"):
+            trial = c.loss(theta + t[..., None] * step, weights)
         ok = np.isfinite(trial) & (trial <= value + 1e-4 * t * slope + slack)
         pending &= ~ok
         if not np.any(pending):
