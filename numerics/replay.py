@@ -42,7 +42,7 @@ import numpy as np
 from . import unrolling, unrolling_run
 from .compiled import observable
 
-__all__ = ["ReplayResult", "checkpoint_counts", "replay"]
+__all__ = ["ReplayResult", "checkpoint_counts", "gd_run", "gd_step", "replay"]
 
 # Adam's settings, which a plain (S)GD run does not use.
 _UNUSED_ADAM = (0.9, 0.999, 1e-8)
@@ -135,13 +135,8 @@ def replay(
     5
     """
     k = _check_k(k)
-    run = unrolling_run.Run(
-        m, steps, lr, init, batches, optimizer="gd", momentum=0.0, adam=_UNUSED_ADAM
-    )
+    run = gd_run(m, steps, lr, init, batches)
     h = unrolling._check_direction(direction, m.n)
-    message = unrolling._instability(run)
-    if message:
-        warnings.warn(message, RuntimeWarning, stacklevel=2)
 
     result = _Replay(run, f, k).execute()
     if full_output:
@@ -240,15 +235,7 @@ class _Replay:
                 self._hold(-1)
 
     def _step(self, theta, t):
-        run = self.run
-        theta = theta - run.lrs[t] * run.c.total(theta, run.scale(t))[1]
-        if not np.all(np.isfinite(theta)):
-            raise FloatingPointError(
-                f"lr: the training run overflowed by step {t} (the weights are no "
-                "longer finite); lower lr (below 2/lambda_max(H) for gradient "
-                "descent) or use fewer steps."
-            )
-        return theta
+        return gd_step(self.run, theta, t)
 
     def _adjoint_step(self, t, theta):
         run = self.run
@@ -267,6 +254,33 @@ class _Replay:
     def _hold(self, change):
         self.held += change
         self.peak = max(self.peak, self.held)
+
+
+def gd_step(run, theta, t):
+    r"""One step :math:`\theta_{t+1} = \theta_t - \eta_t\nabla L_t(\theta_t)` of a run.
+
+    ``run`` is a :class:`numerics.unrolling_run.Run`; the step raises
+    ``FloatingPointError`` when the weights stop being finite.
+    """
+    theta = theta - run.lrs[t] * run.c.total(theta, run.scale(t))[1]
+    if not np.all(np.isfinite(theta)):
+        raise FloatingPointError(
+            f"lr: the training run overflowed by step {t} (the weights are no "
+            "longer finite); lower lr (below 2/lambda_max(H) for gradient "
+            "descent) or use fewer steps."
+        )
+    return theta
+
+
+def gd_run(m, steps, lr, init, batches):
+    """The checked :class:`numerics.unrolling_run.Run` of plain (S)GD, warned on."""
+    run = unrolling_run.Run(
+        m, steps, lr, init, batches, optimizer="gd", momentum=0.0, adam=_UNUSED_ADAM
+    )
+    message = unrolling._instability(run)
+    if message:
+        warnings.warn(message, RuntimeWarning, stacklevel=3)
+    return run
 
 
 def _chunk_lengths(length, k):
