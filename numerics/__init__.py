@@ -11,6 +11,9 @@ from .gradient_flow import flow
 from .influence import hessian_at, influence
 from .leverage import leverages
 from .minimise import minimise
+from .replay import ReplayResult, checkpoint_counts, replay
+from .source import source, source_filter
+from .tracin import tracin
 from .unrolling import batch_schedule, train, unrolled, unrolled_path
 
 __all__ = [
@@ -31,4 +34,10 @@ __all__ = [
     "train",
     "unrolled",
     "unrolled_path",
+    "ReplayResult",
+    "checkpoint_counts",
+    "replay",
+    "source",
+    "source_filter",
+    "tracin",
 ]
