@@ -83,6 +83,8 @@ def _step(run, theta, state, grad, t):
     lr = run.lrs[t]
     if run.optimizer == "gd":
         return theta - lr * grad, state
+    if run.optimizer == "preconditioned":
+        return theta - lr * anp.dot(run.preconditioner, grad), state
     if run.optimizer == "momentum":
         v = run.momentum * state["v"] + grad
         return theta - lr * v, {"v": v}

@@ -203,7 +203,8 @@ def _check_steps(steps):
 def _check_lrs(lr, steps):
     lrs = np.asarray(lr, dtype=float)
     if lrs.ndim == 0:
-        lrs = np.full(steps, float(lrs))
+        # A read-only view of one number: memory stays flat in T.
+        lrs = np.broadcast_to(lrs, (steps,))
     if lrs.shape != (steps,):
         raise ValueError(
             f"lr: need a number or one learning rate per step, shape ({steps},), "
