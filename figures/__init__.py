@@ -6,8 +6,14 @@ The figures call :mod:`numerics` and :mod:`derivations` for every number they
 draw; :mod:`figures.style` fixes sizes, colours and symbols.
 """
 
-from . import counterfactual_chain, leverage, style
+from . import counterfactual_chain, leverage, style, unrolling_approximations
 
-FIGURES = (counterfactual_chain, leverage)
+FIGURES = (counterfactual_chain, leverage, unrolling_approximations)
 
-__all__ = ["FIGURES", "counterfactual_chain", "leverage", "style"]
+__all__ = [
+    "FIGURES",
+    "counterfactual_chain",
+    "leverage",
+    "style",
+    "unrolling_approximations",
+]
