@@ -6,8 +6,6 @@ in the data weights, and for least squares the matrix-power closed form
 -[I - (I - lr H)^T] H^{-1} g_i of gradient descent started at the minimiser.
 """
 
-import tracemalloc
-
 import numpy as np
 import pytest
 import sympy as sp
@@ -175,23 +173,6 @@ def test_a_batch_schedule_visits_every_example_once_per_epoch():
     assert [len(b) for b in batches] == [3, 3, 1] * 3
     for epoch in epochs:
         assert sorted(epoch.tolist()) == list(range(7))
-
-
-def test_forward_memory_does_not_grow_with_the_number_of_steps():
-    m = zoo.gaussian_mean([1.0, 2.0, 6.0])
-    f = m.params[0]
-    numerics.unrolled(m, f, 2, 0.1, [0.0])
-
-    peaks = {}
-    for steps in (100, 100, 1000, 1000):
-        tracemalloc.start()
-        numerics.unrolled(m, f, steps, 0.1, [0.0])
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
-        peaks[steps] = min(peaks.get(steps, peak), peak)
-
-    # Storing anything per step would cost at least 8 bytes a step.
-    assert peaks[1000] - peaks[100] < 4 * (1000 - 100)
 
 
 # --------------------------------------------------- long-training limit
