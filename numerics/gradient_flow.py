@@ -92,12 +92,15 @@ def flow(m, f, times, init, *, rtol=RTOL, atol=ATOL, method="DOP853"):
     if len(times) == 0 or times[-1] == 0:
         return out
     y0 = np.concatenate([theta0, np.zeros(d * n)])
+    # solve_ivp wants strictly increasing output times: solve at the distinct
+    # ones and hand each requested time its row.
+    distinct, where = np.unique(times, return_inverse=True)
     solution = scipy.integrate.solve_ivp(
         rhs,
         (0.0, times[-1]),
         y0,
         method=method,
-        t_eval=times,
+        t_eval=distinct,
         rtol=rtol,
         atol=atol,
     )
@@ -106,7 +109,7 @@ def flow(m, f, times, init, *, rtol=RTOL, atol=ATOL, method="DOP853"):
             f"flow: the ODE solver ({method}, rtol={rtol}, atol={atol}) failed: "
             f"{solution.message} Try method='Radau' for a stiff problem."
         )
-    for k in range(len(times)):
-        theta, J = solution.y[:d, k], solution.y[d:, k].reshape(d, n)
+    for k, j in enumerate(where):
+        theta, J = solution.y[:d, j], solution.y[d:, j].reshape(d, n)
         out[k] = value_and_grad(theta)[1] @ J
     return out
