@@ -29,6 +29,7 @@ elsewhere adds a transient that decays like :math:`a_j^T` and :math:`a_k^T`.
 
 import sympy as sp
 
+from .filters import training_filter
 from .minimiser import check_observable, gradient, hessian
 
 __all__ = ["MAX_EXPRESSION_OPS", "MAX_RECURSION_STEPS", "training_filter", "unrolled"]
@@ -113,25 +114,6 @@ def unrolled(m, f, steps, lr, init, method=None):
             "which needs a quadratic loss; give an integer T."
         )
     return _recursion(m, f, int(steps), lr, theta0)
-
-
-def training_filter(sigma, steps, lr):
-    r"""The filter :math:`\varphi_T(\sigma) = (1 - (1 - \eta\sigma)^T)/\sigma`.
-
-    It replaces :math:`1/\sigma` of the influence function after T steps of GD
-    from a minimiser; :math:`\eta T` at :math:`\sigma = 0`.
-
-    Examples
-    --------
-    >>> import sympy as sp
-    >>> from derivations import training_filter
-    >>> training_filter(sp.Integer(2), 3, sp.Rational(1, 4))
-    7/16
-    """
-    sigma, steps, lr = map(sp.sympify, (sigma, steps, lr))
-    if sigma == 0:
-        return lr * steps
-    return (1 - (1 - lr * sigma) ** steps) / sigma
 
 
 # ------------------------------------------------------------ closed form
