@@ -64,6 +64,8 @@ def localization_filter(sigma, beta, localization):
     >>> localization_filter(sp.Integer(3), 4, 2)
     2/7
     """
+    if _numeric(sigma, beta, localization):
+        return damping_filter(np.asarray(sigma, float), localization / beta)[()]
     return damping_filter(sigma, sp.sympify(localization) / beta)
 
 
