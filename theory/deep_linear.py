@@ -14,7 +14,9 @@ learning in deep linear neural networks"). The per-example loss carries the
 so that :math:`L(\theta; 1)` is the mean loss of that paper, and reweighting
 an example changes both the input-output correlation
 :math:`\Sigma_{yx}(b) = \frac1n\sum_i b_i y_i x_i^\top` and the input
-covariance :math:`\Sigma_{xx}(b)`.
+covariance :math:`\Sigma_{xx}(b)`. :func:`correlation_reweighted_network` is the
+same network with the data weights on the correlation term alone, so that
+reweighting moves :math:`\Sigma_{yx}` and leaves :math:`\Sigma_{xx}` fixed.
 """
 
 import numpy as np
@@ -22,7 +24,11 @@ import sympy as sp
 
 from .model import Model
 
-__all__ = ["deep_linear_network", "network_parameters"]
+__all__ = [
+    "correlation_reweighted_network",
+    "deep_linear_network",
+    "network_parameters",
+]
 
 
 def network_parameters(d_in, hidden, d_out):
@@ -74,6 +80,47 @@ def deep_linear_network(X, Y, hidden=None):
     >>> m.n, m.d
     (2, 8)
     """
+    X, Y, hidden = _checked(X, Y, hidden)
+    W, params, xs, ys, data = _template(X, Y, hidden)
+    residual = ys - W * xs
+    loss = (residual.T * residual)[0] / (2 * len(X))
+    return Model.from_data(params, loss, data)
+
+
+def correlation_reweighted_network(X, Y, hidden=None):
+    r"""The network of :func:`deep_linear_network` with weights on the correlation.
+
+    The mean loss is split as
+
+    .. math::
+
+        \frac{1}{2n}\sum_i |y_i - W x_i|^2 = \sum_i \ell_i + R + \text{const},
+        \qquad \ell_i = -\frac{y_i^\top W x_i}{n}, \quad
+        R = \frac{1}{2n}\sum_i |W x_i|^2,
+
+    with :math:`W = W_2 W_1`. The regulariser carries no data weight, so
+    upweighting example i moves :math:`\Sigma_{yx}` by :math:`y_i x_i^\top / n`
+    and leaves the input covariance where it is: the perturbation that the
+    first-order SVD picture of :math:`\Sigma_{yx}` describes. At b = 1 the
+    gradient flow is the same as that of :func:`deep_linear_network`.
+
+    Examples
+    --------
+    >>> from theory.deep_linear import correlation_reweighted_network
+    >>> m = correlation_reweighted_network([[1, 1], [1, -1]], [[2, 0], [0, 1]])
+    >>> m.n, m.d
+    (2, 8)
+    """
+    X, Y, hidden = _checked(X, Y, hidden)
+    W, params, xs, ys, data = _template(X, Y, hidden)
+    n = len(X)
+    loss = -(ys.T * W * xs)[0] / n
+    outputs = [W * sp.Matrix(x) for x in X.tolist()]
+    regularizer = sum(((o.T * o)[0] for o in outputs), sp.Integer(0)) / (2 * n)
+    return Model.from_data(params, loss, data, regularizer=sp.expand(regularizer))
+
+
+def _checked(X, Y, hidden):
     X = np.asarray(X)
     Y = np.asarray(Y)
     if X.ndim != 2 or Y.ndim != 2 or len(X) != len(Y):
@@ -81,17 +128,18 @@ def deep_linear_network(X, Y, hidden=None):
             f"X, Y: need shapes (n, d_in) and (n, d_out) with the same n, got "
             f"{X.shape} and {Y.shape}."
         )
-    n, d_in = X.shape
-    d_out = Y.shape[1]
-    hidden = min(d_in, d_out) if hidden is None else hidden
+    hidden = min(X.shape[1], Y.shape[1]) if hidden is None else hidden
     if not isinstance(hidden, int) or hidden < 1:
         raise ValueError(f"hidden: need a positive integer width, got {hidden!r}.")
+    return X, Y, hidden
 
+
+def _template(X, Y, hidden):
+    """The product W = W2 W1, the parameters, the data symbols and columns."""
+    d_in, d_out = X.shape[1], Y.shape[1]
     W1, W2, params = network_parameters(d_in, hidden, d_out)
     xs = sp.Matrix([sp.Dummy(f"x_{k + 1}") for k in range(d_in)])
     ys = sp.Matrix([sp.Dummy(f"y_{k + 1}") for k in range(d_out)])
-    residual = ys - W2 * W1 * xs
-    loss = (residual.T * residual)[0] / (2 * n)
     data = {s: X[:, k] for k, s in enumerate(xs)}
     data.update({s: Y[:, k] for k, s in enumerate(ys)})
-    return Model.from_data(params, loss, data)
+    return W2 * W1, params, xs, ys, data

@@ -3,10 +3,12 @@
 import numpy as np
 import pytest
 import scipy.integrate
+import scipy.linalg
 import sympy as sp
 
 import numerics
 from derivations import deep_linear as dl
+from derivations.steps import CATALOG
 from tests.tolerances import FLOAT_RTOL, RATE_ATOL
 from theory.deep_linear import deep_linear_network, network_parameters
 
@@ -155,3 +157,76 @@ def test_network_gradient_matches_sympy_to_float_precision():
     np.testing.assert_allclose(
         numerics.compiled(m).total(theta)[1], exact, rtol=FLOAT_RTOL
     )
+
+
+def _ddt(expr):
+    """Time derivative of an expression in G_j, G_k and t along the logistic flow."""
+    rates = {dl.Gj: 2 * dl.Gj * (dl.sj - dl.Gj), dl.Gk: 2 * dl.Gk * (dl.sk - dl.Gk)}
+    return sum(sp.diff(expr, G) * rate for G, rate in rates.items()) + sp.diff(expr, t)
+
+
+def test_the_variance_sensitivity_is_g0_times_the_init_sensitivity_minus_g():
+    G = dl.mode_strength()
+    expected = G0 * sp.diff(G, G0) - G
+    assert sp.simplify(dl.variance_sensitivity() - expected) == 0
+    assert sp.limit(dl.variance_sensitivity(3, sp.Rational(1, 10), 1), t, sp.oo) == -3
+
+
+def test_the_sensitivity_overshoot_at_half_height_has_a_closed_form():
+    # q = 1 at t_half in G = s / (1 + q): dG/ds = 1/2 - s/(4(s - G0)) + log(...)/4.
+    at_half = dl.mode_sensitivity(time=dl.half_height_time())
+    expected = sp.Rational(1, 2) - s / (4 * (s - G0)) + sp.log((s - G0) / G0) / 4
+    values = {s: 3, G0: sp.Rational(1, 1000), tau: 2}
+    np.testing.assert_allclose(
+        float(at_half.subs(values)), float(expected.subs(values)), rtol=FLOAT_RTOL
+    )
+
+
+def test_the_pair_equations_match_a_numerical_linearisation_of_the_balanced_flow():
+    rng = np.random.default_rng(7)
+    G, s_ = np.array([0.7, 0.2]), np.array([3.0, 0.5])
+    Delta, F = rng.normal(size=(2, 2)), rng.normal(size=(2, 2))
+
+    def rate(W, source):
+        R = np.diag(s_) - W + source  # Sigma_xx = I; the source moves R by F
+        return scipy.linalg.sqrtm(W @ W.T) @ R + R @ scipy.linalg.sqrtm(W.T @ W)
+
+    h = 1e-6
+    base = np.diag(G)
+    central = (rate(base + h * Delta, h * F) - rate(base - h * Delta, -h * F)) / (2 * h)
+    D_jk, D_kj, F_jk, F_kj = sp.symbols("D_jk D_kj F_jk F_kj")
+    values = {dl.Gj: G[0], dl.Gk: G[1], dl.sj: s_[0], dl.sk: s_[1]}
+    values.update({D_jk: Delta[0, 1], D_kj: Delta[1, 0], F_jk: F[0, 1], F_kj: F[1, 0]})
+    derived = [float(e.subs(values)) for e in dl.pair_equations()]
+    np.testing.assert_allclose(derived, [central[0, 1], central[1, 0]], rtol=1e-7)
+
+
+def test_the_symmetric_pair_rate_is_the_sum_of_targets_minus_twice_the_strengths():
+    kappa_plus, _ = dl.pair_rates()
+    assert sp.simplify(kappa_plus - (dl.sj + dl.sk - 2 * (dl.Gj + dl.Gk))) == 0
+
+
+def test_the_correlation_responses_solve_the_pair_equations_from_zero():
+    sigma = dl.Gj + dl.Gk
+    for response, rate in zip(dl.pair_correlation_response(), dl.pair_rates()):
+        assert sp.simplify(_ddt(response) - rate * response - sigma) == 0
+        assert sp.simplify(response.subs({dl.Gk: dl.Gj, t: 0})) == 0
+
+
+def test_the_rotation_picture_gives_the_symmetric_response_exactly():
+    E = sp.Matrix(2, 2, sp.symbols("E_jj E_jk E_kj E_kk"))
+    _, A, B = dl.svd_generators([dl.sj, dl.sk], E)
+    G = sp.diag(dl.Gj, dl.Gk)
+    rotated = A * G + G * B.T
+    plus, minus = dl.pair_correlation_response()
+    symmetric = (rotated[0, 1] + rotated[1, 0]).subs(E[1, 0], E[0, 1])
+    antisymmetric = (rotated[0, 1] - rotated[1, 0]).subs(E[1, 0], -E[0, 1])
+    assert sp.simplify(symmetric - 2 * E[0, 1] * plus) == 0
+    relaxed = minus.subs(t, sp.oo)
+    assert sp.simplify(antisymmetric - 2 * E[0, 1] * relaxed) == 0
+
+
+def test_the_response_derivation_is_in_the_catalogue():
+    story = CATALOG["deep-linear-response"][1]()
+    assert len(story) == 6
+    assert "relaxation" in str(story)
