@@ -39,6 +39,7 @@ from .steps import Derivation, register
 
 __all__ = [
     "damped_influence",
+    "hessian_directions",
     "hyperbola_point",
     "leave_one_out_product",
     "small_damping_terms",
@@ -133,6 +134,57 @@ def damped_influence(m, f, damping=0, at=None, pseudo_inverse=False):
             value -= grad_f.dot(u) * u.dot(g) / (u.dot(u) * damping)
         values.append(sp.factor(sp.cancel(value)))
     return sp.Matrix(values)
+
+
+def hessian_directions(m, at):
+    r"""The Hessian's range and null directions and the per-example gradients.
+
+    On the minimum hyperbola of a product model, :math:`H = S\,v v^\top` with
+    :math:`v = (c, a)`; :math:`u = (a, -c)`, the rescaling direction and the
+    tangent of the hyperbola, spans its null space.
+
+    Parameters
+    ----------
+    m : theory.Model
+        A product model, plain or tilted.
+    at : mapping or sequence
+        A point of the minimum hyperbola.
+
+    Returns
+    -------
+    dict
+        ``"range"``: v, ``"null"``: u (columns of shape (2, 1)), ``"eigenvalue"``:
+        :math:`S|v|^2`, the nonzero eigenvalue, and ``"gradients"``: the
+        per-example gradients as the rows of an (n, 2) matrix.
+
+    Raises
+    ------
+    ValueError
+        ``at`` off the hyperbola, or a model whose Hessian is not of that form.
+
+    Examples
+    --------
+    >>> from theory import zoo
+    >>> from derivations.product import hessian_directions, hyperbola_point
+    >>> m = zoo.product_model([1, 2, 6])
+    >>> geometry = hessian_directions(m, hyperbola_point(m, 1))
+    >>> geometry["range"].T, geometry["null"].T, geometry["eigenvalue"]
+    (Matrix([[3, 1]]), Matrix([[1, -3]]), 30)
+    >>> geometry["gradients"]
+    Matrix([
+    [ 6,  2],
+    [ 3,  1],
+    [-9, -3]])
+    """
+    theta = _on_hyperbola(m, at)
+    a, c = m.params
+    v = sp.Matrix([theta[c], theta[a]])
+    u = sp.Matrix([theta[a], -theta[c]])
+    sigma = _check_rank_one(m, theta, v, u)
+    grads = sp.Matrix(
+        [list(gradient(loss, m.params).xreplace(theta)) for loss in m.losses]
+    )
+    return {"range": v, "null": u, "eigenvalue": sigma, "gradients": grads}
 
 
 def small_damping_terms(m, f, at, damping=None):

@@ -6,13 +6,22 @@ The figures call :mod:`numerics` and :mod:`derivations` for every number they
 draw; :mod:`figures.style` fixes sizes, colours and symbols.
 """
 
-from . import counterfactual_chain, leverage, style, unrolling_approximations
+from . import (
+    counterfactual_chain,
+    damping,
+    hyperbola,
+    leverage,
+    style,
+    unrolling_approximations,
+)
 
-FIGURES = (counterfactual_chain, leverage, unrolling_approximations)
+FIGURES = (counterfactual_chain, leverage, unrolling_approximations, damping, hyperbola)
 
 __all__ = [
     "FIGURES",
     "counterfactual_chain",
+    "damping",
+    "hyperbola",
     "leverage",
     "style",
     "unrolling_approximations",

@@ -8,7 +8,7 @@ from .compiled import compiled, observable
 from .counterfactuals import ShapleyEstimate, loo, shapley
 from .gauss_newton import gauss_newton_hessian, pbrf_influence, pbrf_response
 from .gradient_flow import flow
-from .influence import hessian_at, influence
+from .influence import damping_limits, hessian_at, influence
 from .leverage import leverages
 from .minimise import minimise
 from .replay import ReplayResult, checkpoint_counts, replay
@@ -19,6 +19,7 @@ from .unrolling import batch_schedule, train, unrolled, unrolled_path
 __all__ = [
     "ShapleyEstimate",
     "compiled",
+    "damping_limits",
     "gauss_newton_hessian",
     "hessian_at",
     "influence",

@@ -16,7 +16,7 @@ from theory.errors import SingularHessianError, singular_hessian_message
 from .compiled import compiled, observable
 from .minimise import minimise
 
-__all__ = ["influence", "hessian_at", "stationary_point"]
+__all__ = ["damping_limits", "influence", "hessian_at", "stationary_point"]
 
 # An eigenvalue below this fraction of the largest counts as zero: the Hessian
 # is then singular to working precision and H^{-1} would be rounding noise.
@@ -86,6 +86,65 @@ def influence(m, f, damping=0.0, at=None, pseudo_inverse=False, direction=None):
     values = -(G @ v)
 
     return float(h @ values) if h is not None else values
+
+
+def damping_limits(m, f, at=None):
+    r"""The damped influence's behaviour at both ends of :math:`\lambda`, in float64.
+
+    In the eigenbasis :math:`H = \sum_k \sigma_k u_k u_k^\top`,
+
+    .. math::
+
+        \mathcal{I}_i(\lambda) = -\sum_k
+            \frac{(\nabla f\cdot u_k)(u_k\cdot\nabla\ell_i)}{\sigma_k + \lambda},
+
+    so as :math:`\lambda \to 0` it is ``pole / lambda + finite + O(lambda)``,
+    the pole collecting the flat directions (:math:`\sigma_k = 0`) and the
+    finite part being the pseudo-inverse influence; as :math:`\lambda \to
+    \infty` it is ``infinity / lambda + O(1/lambda^2)`` with
+    :math:`-\nabla f\cdot\nabla\ell_i` as coefficient.
+
+    Parameters
+    ----------
+    m : theory.Model
+    f : sympy.Expr
+    at : array_like, shape (d,), optional
+        A stationary point; the minimiser if omitted.
+
+    Returns
+    -------
+    dict of str to ndarray, shape (n,) each
+        ``"pole"``, ``"finite"`` and ``"infinity"``.
+
+    Notes
+    -----
+    The float64 twin of :func:`derivations.product.small_damping_terms`
+    (which works for any model). An eigenvalue below ``SINGULAR_RTOL`` times
+    the largest counts as a flat direction.
+
+    Examples
+    --------
+    >>> from theory import zoo
+    >>> m = zoo.gaussian_mean([1, 2, 6])
+    >>> from numerics.influence import damping_limits
+    >>> damping_limits(m, m.params[0])["infinity"]
+    array([-2., -1.,  3.])
+    """
+    theta = stationary_point(m, at)
+    _, _, H, G = compiled(m).total(theta, with_example_grads=True)
+    _, grad_f = observable(m, f)(theta)
+
+    eigvals, eigvecs = np.linalg.eigh(H)
+    flat = np.abs(eigvals) <= SINGULAR_RTOL * max(abs(eigvals).max(), 1e-300)
+    along_f = eigvecs.T @ grad_f  # (d,)
+    along_l = G @ eigvecs  # (n, d)
+    terms = along_l * along_f  # (n, d): (grad f . u_k)(u_k . grad l_i)
+    inverse = np.where(flat, 0.0, 1.0 / np.where(flat, 1.0, eigvals))
+    return {
+        "pole": -terms[:, flat].sum(axis=1),
+        "finite": -(terms * inverse).sum(axis=1),
+        "infinity": -(G @ grad_f),
+    }
 
 
 def hessian_at(m, theta):

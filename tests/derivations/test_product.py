@@ -13,6 +13,7 @@ import sympy as sp
 import derivations
 from derivations.product import (
     damped_influence,
+    hessian_directions,
     hyperbola_point,
     leave_one_out_product,
     small_damping_terms,
@@ -324,3 +325,30 @@ def test_the_eigenbasis_formula_refuses_a_point_off_the_hyperbola():
 def test_hyperbola_point_refuses_a_equal_to_zero():
     with pytest.raises(ValueError, match=r"t: need a nonzero value of a, got 0"):
         hyperbola_point(zoo.product_model(DATA), 0)
+
+
+# ------------------------------------------------- the drawn geometry
+
+
+def test_the_null_direction_is_the_tangent_of_the_hyperbola():
+    m = zoo.product_model(z)
+    at = hyperbola_point(m, t)
+    s = sum(z) / 3
+
+    geometry = hessian_directions(m, at)
+
+    tangent = sp.Matrix([1, -s / t**2])  # d/dt of (t, s/t)
+    u = geometry["null"]
+    assert sp.simplify(u[0] * tangent[1] - u[1] * tangent[0]) == 0
+
+
+def test_the_per_example_gradients_are_minus_the_residual_times_the_range_direction():
+    m = zoo.product_model(z)
+    at = hyperbola_point(m, t)
+
+    geometry = hessian_directions(m, at)
+
+    v = geometry["range"]
+    expected = sp.Matrix.vstack(*(-r * v.T for r in _centred(z)))
+    assert _zero(geometry["gradients"] - expected)
+    assert sp.simplify(geometry["eigenvalue"] - 3 * v.dot(v)) == 0

@@ -12,14 +12,21 @@ import sympy as sp
 
 import derivations
 import numerics
-from derivations.product import hyperbola_point, leave_one_out_product
+from derivations.product import (
+    hyperbola_point,
+    leave_one_out_product,
+    small_damping_terms,
+)
+from numerics.influence import damping_limits
 from tests.tolerances import (
     DIFFERENCE_RTOL,
+    FLOAT_ATOL,
     FLOAT_RTOL,
     RATE_ATOL,
     RETRAIN_RTOL,
 )
 from theory import Model, zoo
+from theory.errors import SingularHessianError
 
 DATA = [1, 2, 6]  # mean 3, residuals (-2, -1, 3)
 STEP = 1e-4
@@ -211,3 +218,77 @@ def test_a_float_point_off_the_hyperbola_is_an_error():
 
     with pytest.raises(ValueError, match=r"at: .* is not a stationary point of L"):
         numerics.influence(m, a * c, at=[1.0, 2.9], pseudo_inverse=True)
+
+
+# ------------------------------------ both ends of the damping, in float64
+
+
+@pytest.mark.parametrize("t", [1, 2])
+def test_damping_limits_on_the_product_model_equal_the_exact_pole_and_limit(t):
+    m = zoo.product_model(DATA)
+    a, c = m.params
+    at = hyperbola_point(m, t)
+    pole, finite = small_damping_terms(m, a**2 + c, at)
+
+    limits = damping_limits(m, a**2 + c, at=[float(at[a]), float(at[c])])
+
+    np.testing.assert_allclose(limits["pole"], 0.0, atol=FLOAT_ATOL)
+    np.testing.assert_allclose(
+        limits["finite"], np.array(finite, dtype=float).ravel(), rtol=FLOAT_RTOL
+    )
+
+
+def test_damping_limits_of_the_tilted_model_find_the_pole_minus_two_w_a_squared():
+    m = zoo.tilted_product_model(DATA, [1, -2, 1])
+    a, c = m.params
+    at = hyperbola_point(m, 2)
+    pole, finite = small_damping_terms(m, a**2, at)
+
+    limits = damping_limits(m, a**2, at=[2.0, 1.5])
+
+    np.testing.assert_allclose(limits["pole"], [-8.0, 16.0, -8.0], rtol=FLOAT_RTOL)
+    np.testing.assert_allclose(
+        limits["pole"], np.array(pole, dtype=float).ravel(), rtol=FLOAT_RTOL
+    )
+    np.testing.assert_allclose(
+        limits["finite"], np.array(finite, dtype=float).ravel(), rtol=FLOAT_RTOL
+    )
+
+
+def test_damping_limit_at_infinity_is_the_coefficient_of_one_over_lambda():
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(5, 2))
+    y = np.where(rng.random(5) < 0.5, -1, 1)
+    m = zoo.logistic_regression(X, y, alpha=0.5)
+    f = m.params[0] + 2 * m.params[1]
+    lambdas = np.array([1e5, 1e6])
+
+    limits = damping_limits(m, f)
+
+    # lambda I(lambda) = c_oo + O(1/lambda): the gap shrinks tenfold per decade.
+    gaps = [
+        np.abs(lam * numerics.influence(m, f, damping=lam) - limits["infinity"])
+        for lam in lambdas
+    ]
+    np.testing.assert_allclose(gaps[1] / gaps[0], 0.1, rtol=1e-3)
+    np.testing.assert_allclose(
+        limits["finite"], numerics.influence(m, f), rtol=FLOAT_RTOL
+    )
+
+
+def test_pseudo_inverse_with_damping_is_refused_in_float64():
+    m = zoo.product_model(DATA)
+    a, c = m.params
+
+    with pytest.raises(ValueError, match=r"pseudo_inverse: cannot be combined"):
+        numerics.influence(m, a * c, damping=0.1, at=[1.0, 3.0], pseudo_inverse=True)
+
+
+def test_the_product_model_at_zero_damping_names_the_flat_direction_in_float64():
+    m = zoo.product_model(DATA)
+    a, c = m.params
+
+    # u = (a, -c) / |u| = (1, -3) / sqrt(10) at (1, 3), up to sign.
+    flat = r"flat direction\(s\) \(-?0\.3162, -?0\.9487\) in \(a, c\)"
+    with pytest.raises(SingularHessianError, match=flat):
+        numerics.influence(m, a * c, at=[1.0, 3.0])
