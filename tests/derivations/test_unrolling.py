@@ -204,3 +204,32 @@ def test_the_closed_form_is_refused_for_a_non_quadratic_model():
 
     with pytest.raises(ValueError, match="method: the closed form needs a quadratic"):
         derivations.unrolled(m, theta, 2, quarter, [0], method="closed form")
+
+
+# ------------------------------------------------------ narrated derivations
+
+
+def test_the_narrated_recursion_agrees_with_the_explicit_iterate():
+    story = derivations.unrolling_steps.recursion_steps()
+
+    statement, difference = story[-1]
+
+    assert "derivative in b" in statement
+    assert difference == sp.zeros(1, 2)
+
+
+def test_the_narrated_quadratic_limit_is_the_influence_function():
+    story = dict(derivations.unrolling_steps.quadratic_steps())
+
+    limits = [e for s, e in story.items() if s.startswith("As T -> oo")]
+    compare = [e for s, e in story.items() if s.startswith("the influence function")]
+
+    assert limits[0] == compare[0]
+
+
+def test_the_narrated_stationarity_condition_of_the_ratio_holds():
+    story = derivations.unrolling_steps.filter_steps()
+
+    checks = [e for s, e in story if s.startswith("r'(x) x^2 e^x")]
+
+    assert checks == [0]
