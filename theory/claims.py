@@ -54,4 +54,38 @@ CLAIMS = {
         conditions="F with a finite mean",
         rate="exact",
     ),
+    "replay-checkpoints": Claim(
+        statement="Reverse mode through T steps of (S)GD with a k-ary checkpoint "
+        "tree (REPLAY) gives the exact unrolled influence while holding at most "
+        "(k - 1) ceil(log_k T) + 1 states.",
+        conditions="any T >= 1 and k >= 2; equality in the bound when T = k^m, "
+        "with (m - 1)(k - 1) T / k steps recomputed",
+        rate="exact (float64 rounding only)",
+    ),
+    "tracin-identity-jacobians": Claim(
+        statement="TracIn is unrolling with every step Jacobian I - eta H_t "
+        "replaced by the identity and the observable's gradient taken at each "
+        "checkpoint; it is exact when the Hessians vanish and f is linear.",
+        conditions="gradient descent with every step a checkpoint",
+        rate="for a quadratic loss and linear f, exact - TracIn = "
+        "eta^2 T(T-1)/2 grad f^T H grad l_i(theta_0) + O(eta^3)",
+    ),
+    "source-flow-limit": Claim(
+        statement="SOURCE, with segment filters (1 - exp(-tau sigma))/sigma and "
+        "later segments' exp(-tau H) to the left, equals exact unrolling in the "
+        "gradient-flow limit when each segment is stationary; in the reversed "
+        "order it does not, unless the Hessians commute.",
+        conditions="within each segment a constant Hessian and constant "
+        "per-example gradients (e.g. a quadratic loss started where every "
+        "batch gradient vanishes); eta -> 0 at fixed eta K",
+        rate="O(eta), exponent 1",
+    ),
+    "source-filter-damping": Claim(
+        statement="SOURCE's filter (1 - exp(-tau sigma))/sigma lies between "
+        "1 and 1.2985 times the damping 1/(sigma + 1/tau) for sigma > 0, "
+        "maximal at tau sigma = 1.793 (the root of e^x = 1 + x + x^2), and "
+        "grows like exp(tau |sigma|) for sigma < 0.",
+        conditions="tau = eta K > 0",
+        rate="exact",
+    ),
 }
