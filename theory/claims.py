@@ -88,4 +88,53 @@ CLAIMS = {
         conditions="tau = eta K > 0",
         rate="exact",
     ),
+    "damping-proximal": Claim(
+        statement="The damped influence -grad f^T (H + lambda I)^-1 grad l_i is "
+        "the exact influence of the proximal objective L + (lambda/2)|theta - "
+        "theta*|^2 with the anchor theta* held fixed; it tends to the influence "
+        "function as lambda -> 0 and to -grad f . grad l_i / lambda as "
+        "lambda -> oo.",
+        conditions="theta* a stationary point of L at b = 1; H + lambda I invertible",
+        rate="exact; I(lambda) - I(0) = O(lambda), lambda I(lambda) - "
+        "(-grad f . grad l_i) = O(1/lambda)",
+    ),
+    "gauss-newton-equals-hessian": Claim(
+        statement="The Gauss-Newton Hessian G equals H where every output "
+        "residual vanishes or the outputs are linear in the parameters. These "
+        "are sufficient, not necessary: for outputs x_i g(theta) with one "
+        "scalar g (the product model) G = H at every critical point with "
+        "grad g != 0, residuals nonzero; G != H at the product model's saddle "
+        "theta = 0 and at a minimum of exponential regression.",
+        conditions="per-example outputs f(theta; x_i) and a twice "
+        "differentiable output loss",
+        rate="exact",
+    ),
+    "pbrf-linearisation": Claim(
+        statement="The linearised PBRF influence -grad f^T (c G + lambda I)^-1 "
+        "grad l_i is the derivative in epsilon of f at the exact minimiser of "
+        "the proximal Bregman objective; the mean normalisation (c = 1/n) is "
+        "n times the sum one (c = 1) at damping n lambda.",
+        conditions="c G + lambda I invertible at the anchor; the anchor need not "
+        "be stationary",
+        rate="exact (central differences agree to O(epsilon^2))",
+    ),
+    "product-pseudo-inverse": Claim(
+        statement="For the product model (z_i - a c)^2/2 the pseudo-inverse "
+        "influence on a c is (z_i - mean z)/n at every point of the minimum "
+        "hyperbola, and exact leave-one-out is -(z_i - mean z)/(n - 1).",
+        conditions="n >= 2 examples; mean z != 0 so the hyperbola avoids the origin",
+        rate="exact",
+    ),
+    "damped-a-squared-finite": Claim(
+        statement="The claim that the damped influence on a^2 diverges as "
+        "lambda -> 0 in the product model is false: every per-example gradient "
+        "is orthogonal to the flat direction (a, -c), so the limit is finite and "
+        "equals the pseudo-inverse influence 2 s r_i / (n (a^2 + c^2)), which "
+        "depends on the minimiser. Divergence, like c_-1 / lambda with c_-1 = "
+        "-(grad f . u)(u . grad l_i) / |u|^2, needs a flat direction u that is "
+        "not a symmetry of every example.",
+        conditions="a point (a, c) of the hyperbola a c = s = mean z",
+        rate="I(lambda) - I(0) = O(lambda), exponent 1; for the tilted model "
+        "lambda I(lambda) -> -2 w_i a^2",
+    ),
 }
