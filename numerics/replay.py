@@ -27,8 +27,9 @@ runs backwards through the steps :math:`\theta_{t+1} = \theta_t - \eta_t
     a_t = (I - \eta_t H_t)\,a_{t+1}, \qquad
     \frac{d f}{d b_i} \mathrel{+}= -\eta_t c_{ti}\,\nabla\ell_i(\theta_t)^\top a_{t+1},
 
-with one Hessian-vector product per step and the per-example gradients
-contracted with :math:`a_{t+1}` for all examples at once; the same pass gives
+with one Hessian-vector product per step (the compiled d x d Hessian of the
+step's loss times the adjoint) and the per-example gradients contracted with
+:math:`a_{t+1}` for all examples at once; the same pass gives
 the metagradients in the learning rates, :math:`\partial f/\partial\eta_t =
 -\nabla L_t(\theta_t)^\top a_{t+1}`, and in the start, :math:`a_0`.
 """
@@ -54,8 +55,10 @@ class ReplayResult:
 
     ``values`` (n,) are :math:`df/db_i`, ``lr_grad`` (T,) :math:`df/d\eta_t`,
     ``init_grad`` (d,) :math:`df/d\theta_0`, ``theta`` (d,) the final weights;
-    ``stored_states`` is the largest number of checkpoints held at once and
-    ``recomputed_steps`` the training steps recomputed by the reverse pass.
+    ``stored_states`` is the largest number of checkpoints held at once (the
+    working iterate and the adjoint, two more d-vectors, come on top) and
+    ``recomputed_steps`` the training steps recomputed by the reverse pass
+    (the T steps of the training run itself not included).
     """
 
     values: np.ndarray

@@ -14,11 +14,12 @@ from theory import Model, zoo
 
 
 def linear_loss_model(rng, n=6):
-    """l_i = -y_i phi_i . theta: every Hessian vanishes, every Jacobian is I."""
+    """l_i = -y_i phi_i . theta (no Hessian, every Jacobian I), data x_1 and y."""
     w = sp.symbols("w_1 w_2")
     x1, x2, y = sp.symbols("x_1 x_2 y")
     data = {x1: rng.normal(size=n), x2: rng.normal(size=n), y: rng.normal(size=n)}
-    return Model.from_data(w, -y * (x1 * w[0] + sp.sin(x2) * w[1]), data)
+    m = Model.from_data(w, -y * (x1 * w[0] + sp.sin(x2) * w[1]), data)
+    return m, data[x1], data[y]
 
 
 def ridge(rng, n=6, d=2, alpha=0.5):
@@ -39,7 +40,7 @@ def slope(errors, lrs):
 
 def test_tracin_equals_exact_unrolling_when_every_step_jacobian_is_the_identity():
     rng = np.random.default_rng(0)
-    m = linear_loss_model(rng)
+    m, _, _ = linear_loss_model(rng)
     f = linear_observable(m, rng.normal(size=2))
     init, steps = rng.normal(size=2), 9
     batches = batch_schedule(m.n, 2, steps, seed=1)
@@ -52,6 +53,19 @@ def test_tracin_equals_exact_unrolling_when_every_step_jacobian_is_the_identity(
     exact = unrolled(m, f, steps, 0.1, init)
     got = tracin(m, f, steps, 0.1, init, every=4)
     np.testing.assert_allclose(got, exact, rtol=FLOAT_RTOL)
+
+
+def test_tracin_also_freezes_the_observables_gradient_at_each_checkpoint():
+    # Linear losses, f = w_1^2: theta_t = theta_0 - eta t sum_j g_j exactly, so
+    # exact - TracIn = -2 eta g_i1 sum_t (w_1(T) - w_1(t)) = eta^2 T(T+1) g_i1 G_1.
+    rng = np.random.default_rng(8)
+    m, x1, y = linear_loss_model(rng)
+    w1 = m.params[0]
+    init, steps, lr = rng.normal(size=2), 7, 0.05
+    g1 = -y * x1
+    gap = unrolled(m, w1**2, steps, lr, init) - tracin(m, w1**2, steps, lr, init)
+    expected = lr**2 * steps * (steps + 1) * g1 * g1.sum()
+    np.testing.assert_allclose(gap, expected, rtol=FLOAT_RTOL)
 
 
 def test_tracin_misses_the_propagation_by_eta_squared_t_choose_2_c_h_g():
