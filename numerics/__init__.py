@@ -4,6 +4,7 @@ Every routine here has an independent oracle in :mod:`derivations` or in a
 closed form, and the tests hold the two together.
 """
 
+from .bif import BIFResult, bif
 from .compiled import compiled, observable
 from .counterfactuals import ShapleyEstimate, loo, shapley
 from .gauss_newton import gauss_newton_hessian, pbrf_influence, pbrf_response
@@ -17,6 +18,8 @@ from .tracin import tracin
 from .unrolling import batch_schedule, train, unrolled, unrolled_path
 
 __all__ = [
+    "BIFResult",
+    "bif",
     "ShapleyEstimate",
     "compiled",
     "damping_limits",

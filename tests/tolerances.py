@@ -15,3 +15,7 @@ RETRAIN_RTOL = 1e-9
 MC_STDERRS = 3.5
 RATE_ATOL = 0.05
 DIFFERENCE_RTOL = 1e-6
+# Gibbs quadrature: the accuracy goal of numerics.bif, relative to the largest entry.
+QUADRATURE_RTOL = 1e-8
+# A high-precision reference rounded to float64: a few units in the last place.
+ROUNDING_RTOL = 1e-15
