@@ -214,6 +214,26 @@ def test_two_segments_in_the_right_order_tend_to_exact_unrolling_and_reversed_do
     assert max(reversed_errors) - min(reversed_errors) < 0.1 * min(reversed_errors)
 
 
+def test_one_segment_per_step_tends_to_exact_unrolling_on_a_non_quadratic_loss():
+    # A one-step segment replaces I - eta H by e^{-eta H}: O(eta^2) a step, O(eta)
+    # over a fixed time. One segment for the whole run stays off by O(1).
+    rng = np.random.default_rng(9)
+    X, y = rng.normal(size=(8, 3)), np.where(rng.random(8) < 0.5, 1.0, -1.0)
+    m = zoo.logistic_regression(X, y, alpha=0.3)
+    f = linear_observable(m, rng.normal(size=3))
+    init, time = rng.normal(size=3), 1.0
+    steps = np.array([20, 40, 80])
+    errors, single = [], []
+    for K in steps:
+        exact = unrolled(m, f, int(K), time / K, init)
+        for out, segments in ((errors, int(K)), (single, 1)):
+            got = source(m, f, int(K), time / K, init, segments=segments)
+            out.append(np.max(np.abs(got - exact)) / np.max(np.abs(exact)))
+    assert abs(slope(errors, time / steps) - 1) < RATE_ATOL
+    assert errors[-1] < 0.01
+    assert min(single) > 0.05
+
+
 def test_source_reports_the_papers_downweighting_mean_loss_derivative():
     rng = np.random.default_rng(6)
     m, *_ = ridge(rng)
