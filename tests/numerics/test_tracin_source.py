@@ -285,3 +285,9 @@ def test_bad_segments_raise_with_the_requirement(segments, message):
     m, *_ = ridge(np.random.default_rng(7))
     with pytest.raises(ValueError, match=message):
         source(m, m.params[0], 4, 0.1, [0.0, 0.0], segments=segments)
+
+
+def test_source_of_a_run_without_steps_raises():
+    m, *_ = ridge(np.random.default_rng(10))
+    with pytest.raises(ValueError, match=r"steps: SOURCE needs a run of at least one"):
+        source(m, m.params[0], 0, 0.1, [0.0, 0.0])
