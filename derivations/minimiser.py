@@ -57,8 +57,11 @@ def minimiser(m, weights=None, at=None):
     Raises
     ------
     ValueError
-        ``at`` is not stationary, or the minimiser is not unique and no
-        ``at`` was given.
+        ``at`` is not stationary or is a saddle, or the minimiser is not
+        unique and no ``at`` was given.
+    SingularHessianError
+        The stationary points form a curve or surface (or the numeric root
+        has a flat direction) and no ``at`` was given.
     NotImplementedError
         No closed form and symbolic data, so no numeric root either.
     """
@@ -126,6 +129,7 @@ def _minimiser(m, b, at):
                 f"at: {theta_star} is not a stationary point of L; the gradient "
                 f"there is {list(residual)}. Pick a point on the minimum set."
             )
+        _refuse_saddle(hessian(L, m.params).xreplace(theta_star), theta_star)
         return theta_star, "given"
 
     if m.is_quadratic():
@@ -157,6 +161,22 @@ def _stationary(m, b, theta_star, residual):
     scale = max([1.0] + [abs(float(t)) for col in terms for t in col if t.is_number])
     tol = 10.0 ** (2 - digits) * scale
     return all(r.is_number and abs(float(r)) <= tol for r in residual)
+
+
+def _refuse_saddle(H, theta_star):
+    """A stationary ``at`` with negative curvature is a saddle, not a minimiser.
+
+    Only a numeric Hessian can be checked; a symbolic one is taken on trust.
+    """
+    if not all(entry.is_number for entry in H):
+        return
+    eigvals = _eigenvalues(H)
+    if eigvals[0] < -1e-12 * max(abs(eigvals[-1]), 1.0):
+        raise ValueError(
+            f"at: {theta_star} is stationary but a saddle point of L (Hessian "
+            f"eigenvalues {eigvals}), not a minimiser; pick a point on the "
+            "minimum set."
+        )
 
 
 def _linear_solve(m, L, grad):

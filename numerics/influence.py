@@ -79,7 +79,7 @@ def influence(m, f, damping=0.0, at=None, pseudo_inverse=False, direction=None):
         _, grad, H, G, scale = compiled(m).total(
             theta, with_example_grads=True, with_scale=True
         )
-        _check_stationary(theta, grad, scale)
+        _check_stationary(theta, grad, scale, H)
     _, grad_f = value_and_grad(theta)
     # H is symmetric, so one solve with grad f serves all n examples.
     v = _solve(m, H + damping * np.eye(m.d), grad_f, pseudo_inverse, damping)
@@ -157,8 +157,8 @@ def stationary_point(m, at=None):
     if at is None:
         return minimise(m)
     theta = _point(m, at)
-    _, grad, _, scale = compiled(m).total(theta, with_scale=True)
-    _check_stationary(theta, grad, scale)
+    _, grad, H, scale = compiled(m).total(theta, with_scale=True)
+    _check_stationary(theta, grad, scale, H)
     return theta
 
 
@@ -169,13 +169,21 @@ def _point(m, at):
     return theta
 
 
-def _check_stationary(theta, grad, scale):
+def _check_stationary(theta, grad, scale, H=None):
     if np.any(np.abs(grad) > 1e-8 * np.maximum(scale, 1.0)):
         raise ValueError(
             f"at: {theta} is not a stationary point of L(theta; b=1); the gradient "
             f"there is {grad}. Pick a point on the minimum set (or omit at to let "
             "Newton's method find a minimiser)."
         )
+    if H is not None:
+        eigvals = np.linalg.eigvalsh(H)
+        if eigvals[0] < -SINGULAR_RTOL * max(abs(eigvals[-1]), 1.0):
+            raise ValueError(
+                f"at: {theta} is stationary but a saddle point of L(theta; b=1) "
+                f"(Hessian eigenvalues {eigvals}), not a minimiser; pick a point "
+                "on the minimum set."
+            )
     return theta
 
 

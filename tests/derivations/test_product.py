@@ -352,3 +352,11 @@ def test_the_per_example_gradients_are_minus_the_residual_times_the_range_direct
     expected = sp.Matrix.vstack(*(-r * v.T for r in _centred(z)))
     assert _zero(geometry["gradients"] - expected)
     assert sp.simplify(geometry["eigenvalue"] - 3 * v.dot(v)) == 0
+
+
+def test_the_saddle_at_the_origin_is_refused_as_a_minimiser():
+    m = zoo.product_model(DATA)
+    a, c = m.params
+
+    with pytest.raises(ValueError, match=r"at: \{a: 0, c: 0\} is stationary but a"):
+        derivations.influence(m, a * c, at=[0, 0], pseudo_inverse=True)

@@ -292,3 +292,11 @@ def test_the_product_model_at_zero_damping_names_the_flat_direction_in_float64()
     flat = r"flat direction\(s\) \(-?0\.3162, -?0\.9487\) in \(a, c\)"
     with pytest.raises(SingularHessianError, match=flat):
         numerics.influence(m, a * c, at=[1.0, 3.0])
+
+
+def test_the_saddle_at_the_origin_is_refused_as_a_minimiser_in_float64():
+    m = zoo.product_model(DATA)
+    a, c = m.params
+
+    with pytest.raises(ValueError, match=r"at: .* is stationary but a saddle"):
+        numerics.influence(m, a * c, damping=1.0, at=[0.0, 0.0])
