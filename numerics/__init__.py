@@ -13,6 +13,7 @@ from .influence import damping_limits, hessian_at, influence
 from .leverage import leverages
 from .minimise import minimise
 from .replay import ReplayResult, checkpoint_counts, replay
+from .sgld import SGLDResult, sgld_bif
 from .source import source, source_filter
 from .tracin import tracin
 from .unrolling import batch_schedule, train, unrolled, unrolled_path
@@ -20,6 +21,8 @@ from .unrolling import batch_schedule, train, unrolled, unrolled_path
 __all__ = [
     "BIFResult",
     "bif",
+    "SGLDResult",
+    "sgld_bif",
     "ShapleyEstimate",
     "compiled",
     "damping_limits",

@@ -297,6 +297,13 @@ def _prior_parts(fns, theta):
 
 
 def _gaussian(m, fns, beta, gamma, theta_star):
+    mu, _, Sigma = _gaussian_posterior(m, fns, beta, gamma, theta_star)
+    values = -beta * _gaussian_covariances(m, fns, mu, Sigma)
+    return values, 64 * _EPS * np.abs(values), mu
+
+
+def _gaussian_posterior(m, fns, beta, gamma, theta_star):
+    """Mean, precision and covariance of the Gaussian posterior (completed square)."""
     c = compiled(m)
     zero = np.zeros(m.d)
     _, grad0, H = c.total(zero)[:3]
@@ -306,15 +313,17 @@ def _gaussian(m, fns, beta, gamma, theta_star):
     if gamma > 0:
         rhs = rhs + gamma * theta_star
     Sigma = _covariance(m, P)
-    mu = Sigma @ rhs
+    return Sigma @ rhs, P, Sigma
+
+
+def _gaussian_covariances(m, fns, mu, Sigma):
+    """Cov(f, l_i) under N(mu, Sigma) for quadratic f and l_i, by Stein's lemma."""
     _, grad_f = fns.value_grad_f(mu)
     F = np.asarray(fns.hess_f(*mu), dtype=float)
-    _, G, Hs = c.per_example(mu)
+    _, G, Hs = compiled(m).per_example(mu)
     left = Sigma @ grad_f
     middle = Sigma @ F @ Sigma
-    cov = G @ left + 0.5 * np.einsum("njk,kj->n", Hs, middle)
-    values = -beta * cov
-    return values, 64 * _EPS * np.abs(values), mu
+    return G @ left + 0.5 * np.einsum("njk,kj->n", Hs, middle)
 
 
 def _covariance(m, P):
