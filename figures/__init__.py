@@ -11,11 +11,23 @@ from . import (
     damping,
     hyperbola,
     leverage,
+    null_space_growth,
+    spectral_filters,
     style,
     unrolling_approximations,
+    unrolling_limit,
 )
 
-FIGURES = (counterfactual_chain, leverage, unrolling_approximations, damping, hyperbola)
+FIGURES = (
+    counterfactual_chain,
+    leverage,
+    unrolling_approximations,
+    damping,
+    hyperbola,
+    unrolling_limit,
+    spectral_filters,
+    null_space_growth,
+)
 
 __all__ = [
     "FIGURES",
@@ -23,6 +35,9 @@ __all__ = [
     "damping",
     "hyperbola",
     "leverage",
+    "null_space_growth",
+    "spectral_filters",
     "style",
     "unrolling_approximations",
+    "unrolling_limit",
 ]
