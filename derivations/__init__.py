@@ -33,6 +33,7 @@ from .product import (
     small_damping_terms,
 )
 from .steps import CATALOG, Derivation
+from .susceptibility import bif_direction, fluctuation_response, susceptibility
 from .unrolling import training_filter, unrolled
 
 __all__ = [
@@ -63,6 +64,9 @@ __all__ = [
     "reweighting_response",
     "reweighting_series",
     "shapley",
+    "susceptibility",
+    "bif_direction",
+    "fluctuation_response",
     "training_filter",
     "unrolled",
 ]

@@ -126,11 +126,8 @@ def bif(m, f, beta, localization=0, direction=None):
         )
     h = _direction(direction, m.n)
 
-    if _gaussian_applies(m):
-        values, rung = _gaussian(m, f, beta, gamma), "closed form (Gaussian)"
-    else:
-        plan = _gamma_plan(m, gamma)
-        values, rung = _gamma(m, f, beta, plan), "closed form (Gamma)"
+    covariances, rung = _covariances(m, f, m.losses, beta, gamma)
+    values = [_tidy(-beta * cov) for cov in covariances]
 
     if h is not None:
         return _tidy(sum(hi * v for hi, v in zip(h, values)))
@@ -180,7 +177,15 @@ def _gaussian_applies(m):
     return m.is_quadratic() and _degree(prior, m.params) <= 2
 
 
-def _gaussian(m, f, beta, gamma):
+def _covariances(m, f, targets, beta, gamma):
+    """Exact Cov(f, g) for each g in targets, and the rung that produced them."""
+    if _gaussian_applies(m):
+        return _gaussian(m, f, targets, beta, gamma), "closed form (Gaussian)"
+    plan = _gamma_plan(m, gamma)
+    return _gamma(m, f, targets, beta, plan), "closed form (Gamma)"
+
+
+def _gaussian(m, f, targets, beta, gamma):
     if _degree(f, m.params) == float("inf"):
         raise NotImplementedError(
             f"f: the Gaussian closed form needs a polynomial observable, got {f}; "
@@ -222,11 +227,23 @@ def _gaussian(m, f, beta, gamma):
     left = Sigma * mean_grad_f
     middle = Sigma * mean_hess_f * Sigma
     values = []
-    for loss in m.losses:
-        g = gradient(loss, theta).xreplace(point)
-        G = hessian(loss, theta)
-        cov = (g.T * left)[0] + (G * middle).trace() / 2
-        values.append(_tidy(-beta * cov))
+    for target in targets:
+        if _degree(target, theta) <= 2:
+            g = gradient(target, theta).xreplace(point)
+            G = hessian(target, theta)
+            cov = (g.T * left)[0] + (G * middle).trace() / 2
+        elif _degree(target, theta) < float("inf"):
+            # A higher polynomial (a perturbing observable): moments directly.
+            cov = gaussian_expectation(f * target, theta, mu, Sigma) - (
+                gaussian_expectation(f, theta, mu, Sigma)
+                * gaussian_expectation(target, theta, mu, Sigma)
+            )
+        else:
+            raise NotImplementedError(
+                f"psi: the Gaussian closed form needs a polynomial, got {target}; "
+                "expand it, or use derivations.bif_series (rung 2)."
+            )
+        values.append(_tidy(cov))
     return values
 
 
@@ -285,7 +302,7 @@ def _gamma_plan(m, gamma):
     return plan
 
 
-def _gamma(m, f, beta, plan):
+def _gamma(m, f, targets, beta, plan):
     theta = m.params
 
     def moment(j, k):
@@ -311,15 +328,15 @@ def _gamma(m, f, beta, plan):
 
     for name, expr in [
         ("f", f),
-        *((f"losses[{i}]", e) for i, e in enumerate(m.losses)),
+        *((f"losses[{i}]", e) for i, e in enumerate(targets)),
     ]:
         if _degree(expr, theta) == float("inf"):
             _refuse(m, f"{name} = {expr} is not a polynomial in the parameters")
     mean_f = expect(f)
     values = []
-    for loss in m.losses:
-        cov = expect(f * loss) - mean_f * expect(loss)
-        values.append(sp.simplify(sp.gammasimp(-beta * cov)))
+    for target in targets:
+        cov = expect(f * target) - mean_f * expect(target)
+        values.append(sp.simplify(sp.gammasimp(cov)))
     return values
 
 
