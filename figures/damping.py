@@ -14,7 +14,8 @@ for one example i, on a logarithmic axis in :math:`\lambda`. Four panels:
 4. the tilted product model, whose flat direction is not a symmetry of every
    example: :math:`|\mathcal{I}_i|` grows like :math:`|c_{-1}|/\lambda`.
 
-Curves come from :func:`numerics.influence`; the limits from
+Curves come from :func:`numerics.damping_path` (one eigendecomposition for all
+dampings, equal to :func:`numerics.influence` at each); the limits from
 :func:`numerics.influence.damping_limits`, checked against the exact ones of
 :mod:`derivations.product` in the tests.
 """
@@ -62,7 +63,7 @@ def build(size="slide"):
 def _regular_panel(ax):
     m = zoo.logistic_regression(_X, _Y, alpha=0.1)
     f = m.params[0]
-    curves = np.array([numerics.influence(m, f, damping=lam) for lam in LAMBDAS])
+    curves = numerics.damping_path(m, f, LAMBDAS)
     limits = damping_limits(m, f)
     styles = ("-", "--")
     for i, ls in zip(_REGULAR_EXAMPLES, styles):
@@ -91,12 +92,9 @@ def _regular_panel(ax):
 
 
 def _product_panel(ax, m, f, title):
-    a, c = m.params
     for t, ls in zip(POINTS, ("-", "--")):
         at = [t, 3.0 / t]
-        curve = [
-            numerics.influence(m, f, damping=lam, at=at)[EXAMPLE] for lam in LAMBDAS
-        ]
+        curve = numerics.damping_path(m, f, LAMBDAS, at=at)[:, EXAMPLE]
         limit = damping_limits(m, f, at=at)["finite"][EXAMPLE]
         ax.plot(
             LAMBDAS,
@@ -122,9 +120,7 @@ def _tilted_panel(ax):
     m = zoo.tilted_product_model(DATA, TILTS)
     a, _ = m.params
     at = [POINTS[0], 3.0 / POINTS[0]]
-    curve = np.array(
-        [numerics.influence(m, a**2, damping=lam, at=at)[EXAMPLE] for lam in LAMBDAS]
-    )
+    curve = numerics.damping_path(m, a**2, LAMBDAS, at=at)[:, EXAMPLE]
     pole = damping_limits(m, a**2, at=at)["pole"][EXAMPLE]
     ax.loglog(
         LAMBDAS,

@@ -9,7 +9,7 @@ from .compiled import compiled, observable
 from .counterfactuals import ShapleyEstimate, loo, shapley
 from .gauss_newton import gauss_newton_hessian, pbrf_influence, pbrf_response
 from .gradient_flow import flow
-from .influence import damping_limits, hessian_at, influence
+from .influence import damping_limits, damping_path, hessian_at, influence
 from .leverage import leverages
 from .minimise import minimise
 from .replay import ReplayResult, checkpoint_counts, replay
@@ -26,6 +26,7 @@ __all__ = [
     "ShapleyEstimate",
     "compiled",
     "damping_limits",
+    "damping_path",
     "gauss_newton_hessian",
     "hessian_at",
     "influence",

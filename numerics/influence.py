@@ -16,7 +16,13 @@ from theory.errors import SingularHessianError, singular_hessian_message
 from .compiled import compiled, observable
 from .minimise import minimise
 
-__all__ = ["damping_limits", "influence", "hessian_at", "stationary_point"]
+__all__ = [
+    "damping_limits",
+    "damping_path",
+    "influence",
+    "hessian_at",
+    "stationary_point",
+]
 
 # An eigenvalue below this fraction of the largest counts as zero: the Hessian
 # is then singular to working precision and H^{-1} would be rounding noise.
@@ -145,6 +151,68 @@ def damping_limits(m, f, at=None):
         "finite": -(terms * inverse).sum(axis=1),
         "infinity": -(G @ grad_f),
     }
+
+
+def damping_path(m, f, dampings, at=None):
+    r"""The damped influence for many dampings at once, shape (k, n).
+
+    One eigendecomposition :math:`H = U \operatorname{diag}(\sigma) U^\top`
+    serves every :math:`\lambda`:
+    :math:`\mathcal{I}(\lambda) = -G\,U \operatorname{diag}(1/(\sigma +
+    \lambda))\,U^\top\nabla f`, with G the (n, d) per-example gradients.
+
+    Parameters
+    ----------
+    m : theory.Model
+    f : sympy.Expr
+    dampings : array_like, shape (k,)
+        Values of :math:`\lambda \ge 0`.
+    at : array_like, shape (d,), optional
+        A stationary point; the minimiser if omitted.
+
+    Returns
+    -------
+    ndarray, shape (k, n)
+        Row j is ``influence(m, f, damping=dampings[j], at=at)``.
+
+    Raises
+    ------
+    SingularHessianError
+        A damping of zero where H has a flat direction.
+    ValueError
+        A negative or non-finite damping; ``at`` not stationary.
+
+    Examples
+    --------
+    >>> from theory import zoo
+    >>> from numerics.influence import damping_path
+    >>> m = zoo.gaussian_mean([1, 2, 6])
+    >>> damping_path(m, m.params[0], [0.0, 1.0])
+    array([[-0.66666667, -0.33333333,  1.        ],
+           [-0.5       , -0.25      ,  0.75      ]])
+    """
+    lambdas = np.atleast_1d(np.asarray(dampings, dtype=float))
+    if lambdas.ndim != 1 or not np.all(np.isfinite(lambdas)) or np.any(lambdas < 0):
+        raise ValueError(
+            f"dampings: need a one-dimensional array of finite lambda >= 0, got "
+            f"{dampings!r}."
+        )
+    theta = stationary_point(m, at)
+    _, _, H, G = compiled(m).total(theta, with_example_grads=True)
+    _, grad_f = observable(m, f)(theta)
+
+    eigvals, eigvecs = np.linalg.eigh(H)
+    shifted = eigvals[None, :] + lambdas[:, None]  # (k, d)
+    flat = np.abs(shifted) <= SINGULAR_RTOL * max(abs(eigvals).max(), 1e-300)
+    if np.any(flat):
+        k = int(np.flatnonzero(flat.any(axis=1))[0])
+        directions = [tuple(eigvecs[:, j]) for j in np.flatnonzero(flat[k])]
+        where = f"plus damping {lambdas[k]}"
+        raise SingularHessianError(
+            singular_hessian_message(m.params, directions, where), directions
+        )
+    along_f = eigvecs.T @ grad_f  # (d,)
+    return -((along_f / shifted) @ (G @ eigvecs).T)
 
 
 def hessian_at(m, theta):

@@ -300,3 +300,48 @@ def test_the_saddle_at_the_origin_is_refused_as_a_minimiser_in_float64():
 
     with pytest.raises(ValueError, match=r"at: .* is stationary but a saddle"):
         numerics.influence(m, a * c, damping=1.0, at=[0.0, 0.0])
+
+
+# ------------------------------------------- many dampings, one factorisation
+
+
+def test_damping_path_equals_one_influence_call_per_damping():
+    rng = np.random.default_rng(21)
+    X = rng.normal(size=(7, 3))
+    y = np.where(rng.random(7) < 0.5, -1, 1)
+    m = zoo.logistic_regression(X, y, alpha=0.2)
+    f = m.params[0] * m.params[2]
+    lambdas = np.array([0.0, 0.01, 1.0, 100.0])
+
+    path = numerics.damping_path(m, f, lambdas)
+
+    expected = [numerics.influence(m, f, damping=lam) for lam in lambdas]
+    np.testing.assert_allclose(path, expected, rtol=FLOAT_RTOL)
+
+
+def test_damping_path_on_the_product_model_equals_the_exact_damped_influence():
+    m = zoo.product_model(DATA)
+    a, c = m.params
+    lam = sp.Symbol("lambda", positive=True)
+    exact = derivations.influence(m, a**2 + c, damping=lam, at=hyperbola_point(m, 2))
+    lambdas = [sp.Rational(1, 100), 1, 50]
+
+    path = numerics.damping_path(m, a**2 + c, [float(x) for x in lambdas], [2, 1.5])
+
+    expected = [[float(e.xreplace({lam: x})) for e in exact] for x in lambdas]
+    np.testing.assert_allclose(path, expected, rtol=FLOAT_RTOL)
+
+
+def test_damping_path_through_zero_at_a_flat_minimum_is_an_error():
+    m = zoo.product_model(DATA)
+    a, c = m.params
+
+    with pytest.raises(SingularHessianError, match=r"plus damping 0\.0 is singular"):
+        numerics.damping_path(m, a * c, [1.0, 0.0], at=[1.0, 3.0])
+
+
+def test_a_negative_damping_in_a_path_is_an_error():
+    m = zoo.gaussian_mean(DATA)
+
+    with pytest.raises(ValueError, match=r"dampings: need a one-dimensional array"):
+        numerics.damping_path(m, m.params[0], [1.0, -1.0])
