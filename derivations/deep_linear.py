@@ -62,10 +62,14 @@ Gj, Gk, sj, sk = sp.symbols("G_j G_k s_j s_k", positive=True)
 
 @cache
 def _solution():
-    """Solve tau G' = 2 G (s - c G), G(0) = G_0, with SymPy's dsolve (cached)."""
+    """Solve tau G' = 2 G (s - c G), G(0) = G_0, with SymPy's dsolve (cached).
+
+    The equation is of Bernoulli type (1/G is linear); naming the hint saves
+    dsolve from trying the slower separable route first.
+    """
     G = sp.Function("G")
     ode = sp.Eq(tau * G(t).diff(t), 2 * G(t) * (s - c * G(t)))
-    solved = sp.dsolve(ode, G(t), ics={G(0): G0})
+    solved = sp.dsolve(ode, G(t), hint="Bernoulli", ics={G(0): G0})
     return sp.simplify(solved.rhs)
 
 

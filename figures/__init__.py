@@ -9,6 +9,8 @@ draw; :mod:`figures.style` fixes sizes, colours and symbols.
 from . import (
     counterfactual_chain,
     damping,
+    deep_linear_influence,
+    deep_linear_modes,
     hyperbola,
     leverage,
     null_space_growth,
@@ -27,12 +29,16 @@ FIGURES = (
     unrolling_limit,
     spectral_filters,
     null_space_growth,
+    deep_linear_modes,
+    deep_linear_influence,
 )
 
 __all__ = [
     "FIGURES",
     "counterfactual_chain",
     "damping",
+    "deep_linear_influence",
+    "deep_linear_modes",
     "hyperbola",
     "leverage",
     "null_space_growth",

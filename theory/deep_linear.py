@@ -28,6 +28,7 @@ __all__ = [
     "correlation_reweighted_network",
     "deep_linear_network",
     "network_parameters",
+    "two_mode_example",
 ]
 
 
@@ -118,6 +119,39 @@ def correlation_reweighted_network(X, Y, hidden=None):
     outputs = [W * sp.Matrix(x) for x in X.tolist()]
     regularizer = sum(((o.T * o)[0] for o in outputs), sp.Integer(0)) / (2 * n)
     return Model.from_data(params, loss, data, regularizer=sp.expand(regularizer))
+
+
+def two_mode_example(labels="agree", strengths=(3.0, 0.5), conflict=1.0):
+    r"""The d = 2 data: inputs :math:`(\pm1, \pm1)`, two modes of very unequal strength.
+
+    The inputs are whitened (:math:`X^\top X/4 = I`) and
+    :math:`\Sigma_{yx} = \mathrm{diag}(s_1, s_2)` for both label structures:
+
+    - ``"agree"``: :math:`y = S x`, the learned map fits every example;
+    - ``"disagree"``: the second output gains ``conflict`` times
+      :math:`x_1 x_2`, a pattern no linear map sees. With ``conflict`` above
+      :math:`s_2` the two examples with :math:`x_1 = -1` have second labels
+      of the opposite sign to the learned map's, :math:`(s_2 - c)\,x_2`.
+
+    Returns
+    -------
+    X, Y : ndarray, shape (4, 2)
+        Rows (1, 1), (1, -1), (-1, 1), (-1, -1) and their targets.
+
+    Examples
+    --------
+    >>> from theory.deep_linear import two_mode_example
+    >>> X, Y = two_mode_example("disagree")
+    >>> Y[2]
+    array([-3. , -0.5])
+    """
+    if labels not in ("agree", "disagree"):
+        raise ValueError(f"labels: need 'agree' or 'disagree', got {labels!r}.")
+    X = np.array([[1.0, 1.0], [1.0, -1.0], [-1.0, 1.0], [-1.0, -1.0]])
+    Y = X * np.asarray(strengths, dtype=float)
+    if labels == "disagree":
+        Y[:, 1] += conflict * X[:, 0] * X[:, 1]
+    return X, Y
 
 
 def _checked(X, Y, hidden):

@@ -16,7 +16,11 @@ import numerics
 from derivations import deep_linear as dl
 from numerics import deep_linear as nd
 from tests.tolerances import FLOAT_RTOL, RATE_ATOL
-from theory.deep_linear import correlation_reweighted_network, deep_linear_network
+from theory.deep_linear import (
+    correlation_reweighted_network,
+    deep_linear_network,
+    two_mode_example,
+)
 
 X = np.array([[1.0, 1.0], [1.0, -1.0], [-1.0, 1.0], [-1.0, -1.0]])
 S = np.array([3.0, 0.5])
@@ -245,3 +249,15 @@ def test_an_unknown_method_and_a_misshapen_test_example_are_refused():
         nd.influence_over_time(X, AGREE, X[Q], AGREE[Q], [1.0], INIT, "svd")
     with pytest.raises(ValueError, match=r"x_test, y_test: need shape \(2,\)"):
         nd.influence_over_time(X, AGREE, X[Q][:1], AGREE[Q], [1.0], INIT)
+
+
+def test_the_two_mode_example_is_the_data_these_tests_describe():
+    for labels, Y in (("agree", AGREE), ("disagree", DISAGREE)):
+        Xe, Ye = two_mode_example(labels)
+        np.testing.assert_array_equal(Xe, X)
+        np.testing.assert_array_equal(Ye, Y)
+        s, U, V = nd.mode_basis(Xe, Ye)
+        np.testing.assert_allclose(s, S, rtol=FLOAT_RTOL)
+    assert np.all(np.sign(DISAGREE[2:, 1]) == -np.sign(S[1] * X[2:, 1]))
+    with pytest.raises(ValueError, match=r"labels: need 'agree' or 'disagree'"):
+        two_mode_example("noisy")
