@@ -63,8 +63,9 @@ def unrolled(
         The observable, in ``m.params``.
     steps : int
         T >= 0.
-    lr : float or array_like, shape (steps,)
-        :math:`\eta`, or one learning rate per step (a schedule).
+    lr : float, array_like of shape (steps,), or callable
+        :math:`\eta`, or one learning rate per step (a schedule), or a
+        function ``lr(t)`` of the step t = 0, ..., T - 1.
     init : array_like, shape (d,)
         :math:`\theta_0`.
     batches : sequence of index arrays, length steps, optional
@@ -109,7 +110,9 @@ def unrolled(
         :math:`\eta_0 \ge 2/\lambda_{\max}(H(\theta_0))` (for heavy ball
         :math:`2(1 + \mu)/\lambda_{\max}`, with a preconditioner the largest
         eigenvalue of PH): the step is unstable on the local quadratic. Adam
-        is not checked (its step size adapts).
+        is not checked (its step size adapts). For SGD the bound is that of
+        the full-batch Hessian; a mini-batch Hessian, scaled by
+        :math:`n/|B_t|`, can be stiffer.
 
     Notes
     -----

@@ -201,14 +201,17 @@ def _check_steps(steps):
 
 
 def _check_lrs(lr, steps):
-    lrs = np.asarray(lr, dtype=float)
+    if callable(lr):
+        lrs = np.array([lr(t) for t in range(steps)], dtype=float)
+    else:
+        lrs = np.asarray(lr, dtype=float)
     if lrs.ndim == 0:
         # A read-only view of one number: memory stays flat in T.
         lrs = np.broadcast_to(lrs, (steps,))
     if lrs.shape != (steps,):
         raise ValueError(
-            f"lr: need a number or one learning rate per step, shape ({steps},), "
-            f"got shape {lrs.shape}."
+            f"lr: need a number, one learning rate per step, shape ({steps},), or "
+            f"a function of the step t, got shape {lrs.shape}."
         )
     if not np.all(np.isfinite(lrs)) or np.any(lrs <= 0):
         raise ValueError(f"lr: need finite learning rates > 0, got {lr!r}.")

@@ -142,6 +142,15 @@ def test_least_squares_from_the_minimiser_gives_the_matrix_power_closed_form():
     )
 
 
+def test_a_schedule_given_as_a_function_equals_the_same_schedule_as_an_array():
+    m, f, init = _logistic(15)
+
+    as_function = numerics.unrolled(m, f, 20, lambda t: 0.4 / (1 + t), init)
+    as_array = numerics.unrolled(m, f, 20, 0.4 / (1 + np.arange(20)), init)
+
+    np.testing.assert_array_equal(as_function, as_array)
+
+
 def test_direction_contracts_the_per_example_values():
     m, f, init = _logistic(5)
     h = np.random.default_rng(5).normal(size=m.n)
@@ -365,7 +374,7 @@ def test_an_overflowing_trajectory_raises_instead_of_returning_inf():
     [
         ({"steps": 2.5}, TypeError, "steps: numerics need an integer"),
         ({"steps": -1}, ValueError, r"steps: need T >= 0, got -1"),
-        ({"lr": [0.1, 0.1]}, ValueError, r"lr: need a number or one learning rate"),
+        ({"lr": [0.1, 0.1]}, ValueError, r"lr: need a number, one learning rate per"),
         ({"lr": -0.1}, ValueError, "lr: need finite learning rates > 0"),
         ({"init": [0.0]}, ValueError, r"init: need a starting point of shape"),
         ({"batches": [[0]]}, ValueError, r"batches: need one batch per step \(3\)"),
