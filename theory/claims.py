@@ -137,4 +137,42 @@ CLAIMS = {
         rate="I(lambda) - I(0) = O(lambda), exponent 1; for the tilted model "
         "lambda I(lambda) -> -2 w_i a^2",
     ),
+    "deep-linear-rotation-symmetric": Claim(
+        statement="The textbook rotation generators E_jk / (s_k - s_j) of the "
+        "singular bases (for E = y x^T, y_j x_k / (s_k - s_j)) hold only when the "
+        "perturbation E in the singular bases is symmetric; in general "
+        "dU = U A, dV = V B with A_jk = (s_k E_jk + s_j E_kj) / (s_k^2 - s_j^2) "
+        "and B_jk = (s_j E_jk + s_k E_kj) / (s_k^2 - s_j^2).",
+        conditions="distinct nonzero singular values",
+        rate="exact (first order in the perturbation)",
+    ),
+    "deep-linear-mode-formula": Claim(
+        statement="For the two-layer linear network from a balanced aligned "
+        "initialisation the first-order response of W(t) to reweighting an "
+        "example splits exactly into modes: dG/ds and dG/dc on the diagonal, "
+        "and one scalar linear equation for each of D_jk + D_kj and D_jk - D_kj. "
+        "The quasi-static picture (dG/ds plus the SVD rotation of Sigma_yx) "
+        "gets the symmetric part exactly but misses a relaxation "
+        "-E_- (G_j + G_k) e^{-(s_j + s_k) t} / (s_j + s_k) of the antisymmetric "
+        "part, and it has no term for the change of the input covariance that a "
+        "mean-loss reweighting makes, which is of order one.",
+        conditions="whitened inputs, square network, distinct positive singular "
+        "values, W1(0) = sqrt(G0) V^T, W2(0) = sqrt(G0) U",
+        rate="mode formula exact (tested to 1e-8 against the flow tangent); "
+        "quasi-static error of correlation-only reweighting O(G0^((s1+s2)/(2 s1)))",
+    ),
+    "deep-linear-sign-flips": Claim(
+        statement="On inputs (+-1, +-1) with s = (3, 0.5) and test input "
+        "x_q = (1, -1), negative influence (upweighting helps) comes first. With "
+        "labels that agree with the learned map an orthogonal example flips "
+        "twice between the transitions (- + -: it hurts between the stages and "
+        "helps again as the second mode is learned) and the opposite example "
+        "never flips; everything ends at 0. When the second labels of x_1 = -1 "
+        "disagree, the opposite example (a disagreeing one) flips once just "
+        "after t_1 and ends harmful, the disagreeing orthogonal example flips "
+        "once before t_2 from helping to hurting, the agreeing orthogonal one "
+        "still flips - + -, and orthogonal inputs end at influence 0.",
+        conditions="G0 = 1e-4 to 1e-10; the sign changes lie in (t_1, t_2)",
+        rate="the orthogonal influence decays like t exp(-2 s_2 t)",
+    ),
 }
