@@ -149,3 +149,33 @@ def test_localization_filter_is_the_gaussian_gibbs_bif():
     np.testing.assert_allclose(
         -beta * cov, -g * localization_filter(sigma, beta, gamma), rtol=1e-10
     )
+
+
+def _gd_ratio_peak(steps, time):
+    """Largest GD filter over damping 1/t, for lr sigma in (0, 1], lr T = t."""
+    lr = time / steps
+
+    def ratio(sigma):
+        return training_filter(sigma, steps, lr) / damping_filter(sigma, 1 / time)
+
+    found = scipy.optimize.minimize_scalar(
+        lambda s: -ratio(s),
+        bounds=(1e-6, 1 / lr),
+        method="bounded",
+        options={"xatol": 1e-12},
+    )
+    return -found.fun
+
+
+def test_gd_exceeds_the_flow_bound_by_order_one_over_t_steps():
+    # The bound [1, 1.2985] is gradient flow's; T steps of GD with lr T = t
+    # exceed it, by an amount that shrinks like 1/T.
+    _, r_star = early_stopping_peak(digits=15)
+    steps = np.array([100, 200, 400, 800])
+
+    excess = np.array([_gd_ratio_peak(int(T), 10.0) for T in steps]) - float(r_star)
+    slope = np.polyfit(np.log(steps), np.log(excess), 1)[0]
+
+    assert _gd_ratio_peak(10, 10.0) > STATED_UPPER + 0.04
+    assert np.all(excess > 0)
+    np.testing.assert_allclose(slope, -1.0, atol=RATE_ATOL)
