@@ -5,7 +5,9 @@ Results are SymPy objects; each derivation can also be shown step by step
 """
 
 from . import (  # noqa: F401  (registers derivations)
+    conventions,
     counterfactuals,
+    damping,
     deep_linear,  # noqa: F401  (registers the mode derivations)
     gauss_newton,
     ift,
@@ -16,6 +18,7 @@ from . import (  # noqa: F401  (registers derivations)
 from .bif import ImproperPosteriorError, bif
 from .bif_series import bif_series, gibbs_series, isserlis_moment
 from .counterfactuals import influence_curve, leave_one_out, overdetermination, shapley
+from .damping import proximal_model
 from .gauss_newton import (
     OutputModel,
     gauss_newton_hessian,
@@ -28,6 +31,7 @@ from .leverage import leverages, reweighting_response, reweighting_series
 from .minimiser import minimiser
 from .product import (
     damped_influence,
+    hessian_directions,
     hyperbola_point,
     leave_one_out_product,
     small_damping_terms,
@@ -50,6 +54,8 @@ __all__ = [
     "hessian_gap",
     "pbrf_influence",
     "damped_influence",
+    "hessian_directions",
+    "proximal_model",
     "hyperbola_point",
     "leave_one_out_product",
     "small_damping_terms",
