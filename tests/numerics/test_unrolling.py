@@ -401,3 +401,33 @@ def test_a_batch_size_larger_than_n_is_refused():
         ValueError, match=r"batch_size: need an integer in \[1, n = 4\]"
     ):
         numerics.batch_schedule(4, 5, 3, seed=0)
+
+
+def test_reverse_mode_refuses_the_frozen_preconditioner_approximation():
+    m, f, init = _logistic(16)
+
+    with pytest.raises(NotImplementedError, match="frozen_preconditioner: the frozen"):
+        numerics.unrolled(
+            m,
+            f,
+            3,
+            0.05,
+            init,
+            optimizer="adam",
+            frozen_preconditioner=True,
+            mode="reverse",
+        )
+
+
+@pytest.mark.parametrize(
+    "options, error, match",
+    [
+        ({"every": 0}, ValueError, r"every: need an integer >= 1, got 0"),
+        ({"gamma": 1.0}, TypeError, r"unrolled_path: unknown keywords \['gamma'\]"),
+    ],
+)
+def test_bad_path_options_are_refused(options, error, match):
+    m, f, init = _logistic(17)
+
+    with pytest.raises(error, match=match):
+        numerics.unrolled_path(m, f, 3, 0.1, init, **options)
