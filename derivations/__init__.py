@@ -38,6 +38,7 @@ from .product import (
 )
 from .steps import CATALOG, Derivation
 from .susceptibility import bif_direction, fluctuation_response, susceptibility
+from .transport import optimal_shift, transport_cost, transport_leading_cost
 from .unrolling import training_filter, unrolled
 
 __all__ = [
@@ -73,6 +74,9 @@ __all__ = [
     "susceptibility",
     "bif_direction",
     "fluctuation_response",
+    "optimal_shift",
+    "transport_cost",
+    "transport_leading_cost",
     "training_filter",
     "unrolled",
 ]
