@@ -25,6 +25,7 @@ Time is measured in units of :math:`\tau = 1/\eta`: gradient flow of the loss
 itself, as :func:`numerics.flow` integrates it.
 """
 
+import math
 from functools import cache, lru_cache
 
 import numpy as np
@@ -185,6 +186,12 @@ def tangent(X, Y, times, init, method="modes", correlation_only=False):
     -------
     ndarray, shape (m, n, d, d)
     """
+    _, U, V, Delta = _mode_response(X, Y, times, init, method, correlation_only)
+    return np.einsum("aj,tpjk,bk->tpab", U, Delta, V, optimize=True)
+
+
+def _mode_response(X, Y, times, init, method, correlation_only):
+    """Singular triplets and the response Delta = U^T dW V, shape (m, n, d, d)."""
     X, Y = np.asarray(X, dtype=float), np.asarray(Y, dtype=float)
     s, U, V = mode_basis(X, Y)
     times = _checked_times(times)
@@ -205,8 +212,9 @@ def tangent(X, Y, times, init, method="modes", correlation_only=False):
 
     # The perturbations of Sigma_yx and Sigma_xx in the singular bases.
     n, d = X.shape
-    E = np.einsum("ja,pa,pb,bk->pjk", U, Y, X, V) / n
-    C = np.einsum("aj,pa,pb,bk->pjk", V, X, X, V) / n
+    x_modes, y_modes = X @ V, Y @ U
+    E = y_modes[:, :, None] * x_modes[:, None, :] / n
+    C = x_modes[:, :, None] * x_modes[:, None, :] / n
     if correlation_only:
         C = np.zeros_like(C)
     G, dG_ds, dG_dc = mode_sensitivities(s, init, times)
@@ -225,7 +233,7 @@ def tangent(X, Y, times, init, method="modes", correlation_only=False):
                 method, s[j], s[k], G[:, j], G[:, k], E[:, j, k], E[:, k, j],
                 C[:, j, k], init, times,
             )  # fmt: skip
-    return np.einsum("aj,tpjk,bk->tpab", U, Delta, V)
+    return s, U, V, Delta
 
 
 def influence_over_time(
@@ -288,11 +296,12 @@ def influence_over_time(
         f = (residual.T * residual)[0] / 2
         return flow(m, f, times, aligned_init(U, V, init))
 
-    dW = tangent(X, Y, times, init, method, correlation_only)
+    # In the singular bases: W = diag(G), dW = Delta, r = U^T y_q - G V^T x_q.
+    _, _, _, Delta = _mode_response(X, Y, times, init, method, correlation_only)
     G = mode_sensitivities(s, init, times)[0]
-    W = np.einsum("aj,tj,bj->tab", U, G, V)
-    residual = y_test - W @ x_test
-    return -np.einsum("ta,tpab,b->tp", residual, dW, x_test)
+    x_modes = V.T @ x_test
+    residual = U.T @ y_test - G * x_modes
+    return -np.einsum("tj,tpjk,k->tp", residual, Delta, x_modes, optimize=True)
 
 
 def sign_changes(X, Y, x_test, y_test, example, init, t_max, grid=2000):
@@ -372,7 +381,7 @@ def _rotation_generators(s_j, s_k):
 @cache
 def _pair_rates():
     args = (dl.Gj, dl.Gk, dl.sj, dl.sk)
-    return tuple(sp.lambdify(args, rate, "numpy") for rate in dl.pair_rates())
+    return tuple(sp.lambdify(args, rate, "math") for rate in dl.pair_rates())
 
 
 @lru_cache(maxsize=64)
@@ -383,9 +392,12 @@ def _covariance_responses(s_j, s_k, init, times):
     sources :math:`F_+ = -\sigma` and :math:`F_- = -(G_j - G_k)`, B(0) = 0.
     """
     kappa_plus, kappa_minus = _pair_rates()
+    ratio_j, ratio_k = s_j / init - 1, s_k / init - 1
 
     def rhs(time, B):
-        G_j, G_k = mode_sensitivities([s_j, s_k], init, [time])[0][0]
+        # Scalar closed forms G = s / (1 + q): no arrays on this hot path.
+        G_j = s_j / (1 + ratio_j * math.exp(-2 * s_j * time))
+        G_k = s_k / (1 + ratio_k * math.exp(-2 * s_k * time))
         sigma = G_j + G_k
         return [
             kappa_plus(G_j, G_k, s_j, s_k) * B[0] - sigma**2,
