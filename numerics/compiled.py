@@ -63,6 +63,12 @@ class _Compiled:
         self.n, self.d = m.n, m.d
         params = list(m.params)
         self._upper = [(j, k) for j in range(m.d) for k in range(j, m.d)]
+        # Position of entry (j, k) of the Hessian among the upper-triangle
+        # entries, so that one gather builds the symmetric matrix.
+        square = np.empty((m.d, m.d), dtype=int)
+        for position, (j, k) in enumerate(self._upper):
+            square[j, k] = square[k, j] = position
+        self._square_index = square.ravel()
 
         def derivatives(expr):
             grad = [sp.diff(expr, p) for p in params]
@@ -77,7 +83,7 @@ class _Compiled:
         else:
             exprs = [derivatives(loss) for loss in m.losses]
             self._examples = _PerExample(exprs, list(m.losses), params)
-        self._reg = sp.lambdify(params, derivatives(m.regularizer), "numpy", cse=True)
+        self._reg = _Regularizer(derivatives(m.regularizer), params)
 
     # ---------------------------------------------------------------- public
 
@@ -92,8 +98,7 @@ class _Compiled:
             theta, range(1 + self.d + len(self._upper))
         )
         value, grads = entries[..., 0], entries[..., 1 : 1 + self.d]
-        hess = [entries[..., 1 + self.d + k] for k in range(len(self._upper))]
-        return value, grads, self._square(hess)
+        return value, grads, self._square(entries[..., 1 + self.d :])
 
     def total(self, theta, weights=None, with_example_grads=False, with_scale=False):
         r"""Weighted loss, gradient and Hessian of :math:`\sum_i b_i\ell_i + R`.
@@ -111,7 +116,7 @@ class _Compiled:
         sums, magnitudes = self._examples.contract(theta, w, grad_entries)
         reg = self._regularizer(theta)
         sums = sums + reg
-        H = self._square([sums[..., 1 + d + k] for k in range(len(self._upper))])
+        H = self._square(sums[..., 1 + d :])
         out = (sums[..., 0], sums[..., 1 : 1 + d], H)
         if with_example_grads:
             out += (self._examples.per_example(theta, range(1, 1 + d)),)
@@ -138,19 +143,42 @@ class _Compiled:
 
     def _regularizer(self, theta):
         """Value, gradient and Hessian entries of R, shape (..., count)."""
-        values = self._reg(*(theta[..., k] for k in range(self.d)))
-        out = np.empty(theta.shape[:-1] + (len(values),))
-        for k, value in enumerate(values):
-            out[..., k] = value
-        return out
+        return self._reg(theta)
 
     def _square(self, upper):
-        shape = np.shape(upper[0])
-        H = np.empty(shape + (self.d, self.d))
-        for (j, k), entry in zip(self._upper, upper):
-            H[..., j, k] = entry
-            H[..., k, j] = entry
-        return H
+        """Symmetric Hessians (..., d, d) from upper-triangle entries (..., K)."""
+        H = np.take(upper, self._square_index, axis=-1)
+        return H.reshape(upper.shape[:-1] + (self.d, self.d))
+
+
+class _Regularizer:
+    """The entries of R, with those that do not depend on theta evaluated once.
+
+    A ridge term has a constant Hessian; only the value and the gradient need
+    evaluating at each point.
+    """
+
+    def __init__(self, entries, params):
+        dynamic = [k for k, e in enumerate(entries) if e.has(*params)]
+        self._constant = np.array(
+            [0.0 if k in dynamic else float(e) for k, e in enumerate(entries)]
+        )
+        self._dynamic = np.array(dynamic, dtype=int)
+        self._fn = sp.lambdify(params, [entries[k] for k in dynamic], "numpy", cse=True)
+        self._d = len(params)
+
+    def __call__(self, theta):
+        batch = theta.shape[:-1]
+        out = np.empty(batch + self._constant.shape)
+        out[...] = self._constant
+        if len(self._dynamic):
+            values = self._fn(*(theta[..., k] for k in range(self._d)))
+            if not batch:
+                out[self._dynamic] = values
+            else:
+                for k, value in zip(self._dynamic, values):
+                    out[..., k] = value
+        return out
 
 
 class _Separated:
@@ -190,6 +218,7 @@ class _Separated:
             # Rows are entries: (K, n) contiguous makes S @ u a fast GEMV.
             self._blocks.append((np.array(keys), np.stack(cols)))
         self._magnitudes = {}
+        self._plans = {}
         self._last = (None, None)
         self._columns, self._count, self.n, self.d = (
             columns,
@@ -224,16 +253,25 @@ class _Separated:
 
     def per_example(self, theta, entries):
         """The entries listed in ``entries`` for every example, shape (..., n, len)."""
-        entries = list(entries)
-        position = {k: i for i, k in enumerate(entries)}
+        entries = tuple(entries)
         u = self._factors(theta)
         out = np.zeros(theta.shape[:-1] + (self.n, len(entries)))
-        for (keys, S), u_r in zip(self._blocks, u):
-            mine = [i for i, k in enumerate(keys) if k in position]
-            if mine:
-                where = [position[keys[i]] for i in mine]
-                out[..., where] += u_r[..., None] * S[mine].T
+        for r, where, S_T in self._plan(entries):
+            out[..., where] += u[r][..., None] * S_T
         return out
+
+    def _plan(self, entries):
+        """Per block touching ``entries``: its index, positions, static part (n, k)."""
+        if entries not in self._plans:
+            position = {k: i for i, k in enumerate(entries)}
+            plan = []
+            for r, (keys, S) in enumerate(self._blocks):
+                mine = [i for i, k in enumerate(keys) if k in position]
+                if mine:
+                    where = np.array([position[keys[i]] for i in mine], dtype=int)
+                    plan.append((r, where, np.ascontiguousarray(S[mine].T)))
+            self._plans[entries] = plan
+        return self._plans[entries]
 
     def _magnitude_blocks(self, entries):
         """Per block: positions in ``entries`` and |S| restricted to them (cached)."""
@@ -257,12 +295,15 @@ class _Separated:
         if last_theta is not None and np.array_equal(last_theta, theta):
             return last_factors
         shape = theta.shape[:-1] + (self.n,)
-        factors = [
-            np.broadcast_to(np.asarray(u, float), shape)
-            for u in self._dynamic(*self._args(theta))
-        ]
+        factors = [_shaped(u, shape) for u in self._dynamic(*self._args(theta))]
         self._last = (theta.copy(), factors)
         return factors
+
+
+def _shaped(value, shape):
+    """``value`` as a float array of ``shape``, broadcasting only where needed."""
+    value = np.asarray(value, dtype=float)
+    return value if value.shape == shape else np.broadcast_to(value, shape)
 
 
 def _apply(S, u):
