@@ -1,8 +1,8 @@
 r"""The chain of counterfactual approximations on one small ridge regression.
 
-Ten examples :math:`(x_i, y_i)`, the model :math:`y \approx a + b x` with ridge
+Ten examples :math:`(x_i, y_i)`, the model :math:`y \approx w_0 + w_1 x` with ridge
 :math:`R(\theta) = \alpha |\theta|^2 / 2`, and one observable, the prediction
-:math:`f(\theta) = a + b x_0` at a test input :math:`x_0`. Three panels:
+:math:`f(\theta) = w_0 + w_1 x_0` at a test input :math:`x_0`. Three panels:
 
 1. the data, the trained line and the test input;
 2. exact Shapley values :math:`\phi_i` with :math:`v(S) = f(\theta^*(1_S))`
@@ -14,7 +14,7 @@ Ten examples :math:`(x_i, y_i)`, the model :math:`y \approx a + b x` with ridge
    function :math:`-\mathcal{I}_i` (one linear solve). For ridge the two differ
    by the factor :math:`1/(1 - h_i)` of the leverage.
 
-It illustrates the chain of approximations of chapter 1 (Shapley, leave-one-out,
+It shows the chain of counterfactual approximations (Shapley, leave-one-out,
 influence function, each cheaper than the one before) and the upweighting sign
 convention: removing an example changes f by about :math:`-\mathcal{I}_i`.
 """
@@ -38,10 +38,10 @@ X0 = 2.5
 
 
 def model():
-    """The ridge model, its parameters (a, b) and the observable a + b x0."""
-    a, b = sp.symbols("a b")
-    m = zoo.ridge_regression(np.c_[np.ones_like(X), X], Y, ALPHA, params=[a, b])
-    return m, (a, b), a + b * X0
+    """The ridge model, its parameters (w_0, w_1) and the observable w_0 + w_1 x0."""
+    w0, w1 = sp.symbols("w_0 w_1")
+    m = zoo.ridge_regression(np.c_[np.ones_like(X), X], Y, ALPHA, params=[w0, w1])
+    return m, (w0, w1), w0 + w1 * X0
 
 
 def build(size="slide"):
@@ -62,16 +62,16 @@ def build(size="slide"):
         _shapley_panel(axes[1], m.n, shapley, loo, gain)
         _loo_panel(axes[2], m.n, loo, influence, leverages)
         fig.suptitle(
-            rf"Counterfactual chain for the prediction $f = a + b\,x_0$ at "
+            rf"Counterfactual chain for the prediction $f = w_0 + w_1 x_0$ at "
             rf"$x_0 = {X0}$ (ridge, $\alpha = {ALPHA:g}$, $n = {m.n}$)"
         )
     return fig
 
 
 def _data_panel(ax, theta_star):
-    a_star, b_star = theta_star
+    intercept, slope = theta_star
     grid = np.linspace(X.min() - 0.4, X0 + 0.6, 2)
-    ax.plot(grid, a_star + b_star * grid, color=style.COLORS["data"])
+    ax.plot(grid, intercept + slope * grid, color=style.COLORS["data"])
     ax.scatter(X, Y, color=style.COLORS["data"], zorder=3)
     for i, (x, y) in enumerate(zip(X, Y), start=1):
         ax.annotate(
@@ -82,10 +82,10 @@ def _data_panel(ax, theta_star):
             fontsize="small",
         )
     ax.axvline(X0, color=style.COLORS["theory"], ls=":")
-    ax.plot([X0], [a_star + b_star * X0], "D", color=style.COLORS["data"])
+    ax.plot([X0], [intercept + slope * X0], "D", color=style.COLORS["data"])
     ax.annotate(
         r"$f(\theta^*)$",
-        (X0, a_star + b_star * X0),
+        (X0, intercept + slope * X0),
         xytext=(0.5, -0.4),
         textcoords="offset fontsize",
         ha="left",
@@ -103,7 +103,7 @@ def _data_panel(ax, theta_star):
     )
     ax.set_xlabel(r"input $x$")
     ax.set_ylabel(r"target $y$")
-    ax.set_title(r"data and the line $a^* + b^* x$")
+    ax.set_title(r"data and the line $w_0^* + w_1^* x$")
 
 
 def _shapley_panel(ax, n, shapley, loo, gain):

@@ -1,6 +1,6 @@
 r"""Leverage decides how far leave-one-out is from the influence function.
 
-Least squares :math:`y \approx a + b x` on 35 points: 34 in :math:`0 \le x \le
+Least squares :math:`y \approx w_0 + w_1 x` on 35 points: 34 in :math:`0 \le x \le
 10`, among them one with a large residual but low leverage
 (:math:`h \approx 0.03`), and one outlier far out in x with high leverage
 (:math:`h \approx 0.83`). Three panels:
@@ -15,9 +15,9 @@ Least squares :math:`y \approx a + b x` on 35 points: 34 in :math:`0 \le x \le
    intercept against its leverage :math:`h_j`, on the theoretical curve
    :math:`1/(1 - h)`.
 
-It illustrates the exact least-squares identity
-:math:`\mathrm{LOO}_j = -\mathcal{I}_j / (1 - h_j)` of chapter 2 (Sherman and
-Morrison; Cook and Weisberg, 1982), derived in :mod:`derivations.leverage`.
+It shows the exact least-squares identity
+:math:`\mathrm{LOO}_j = -\mathcal{I}_j / (1 - h_j)` (Sherman and Morrison;
+Cook and Weisberg, 1982), derived in :mod:`derivations.leverage`.
 """
 
 import numpy as np
@@ -43,19 +43,19 @@ HIGH = 34  # outlier far out in x, leverage about 0.83
 
 
 def model():
-    """The least-squares model and its parameters (a, b)."""
-    a, b = sp.symbols("a b")
-    m = zoo.linear_regression(np.c_[np.ones_like(X), X], Y, params=[a, b])
-    return m, (a, b)
+    """The least-squares model and its parameters (w_0, w_1)."""
+    w0, w1 = sp.symbols("w_0 w_1")
+    m = zoo.linear_regression(np.c_[np.ones_like(X), X], Y, params=[w0, w1])
+    return m, (w0, w1)
 
 
 def build(size="slide"):
     """The three-panel figure, a ``matplotlib.figure.Figure``."""
-    m, (a, b) = model()
+    m, (w0, w1) = model()
     theta_star = numerics.minimise(m)
     leverages = numerics.leverages(m)
-    loo = np.stack([numerics.loo(m, a), numerics.loo(m, b)], axis=1)
-    influence = np.stack([numerics.influence(m, a), numerics.influence(m, b)], axis=1)
+    loo = np.stack([numerics.loo(m, w0), numerics.loo(m, w1)], axis=1)
+    influence = np.stack([numerics.influence(m, w0), numerics.influence(m, w1)], axis=1)
     refit = theta_star + loo
     predicted = theta_star - influence
 
@@ -67,7 +67,7 @@ def build(size="slide"):
         _lines_panel(axes[1], LOW, leverages[LOW], *low, (X[LOW] - 2.5, X[LOW] + 2.5))
         _ratio_panel(axes[2], leverages, loo[:, 0] / -influence[:, 0])
         fig.suptitle(
-            r"Deleting one point of $y \approx a + b\,x$: refit vs. influence "
+            r"Deleting one point of $y \approx w_0 + w_1 x$: refit vs. influence "
             r"prediction, $\mathrm{LOO}_j = -\mathcal{I}_j\,/\,(1 - h_j)$"
         )
     return fig
@@ -164,7 +164,7 @@ def _ratio_panel(ax, leverages, ratio):
         )
     ax.set_xlim(0, 1)
     ax.set_xlabel("leverage " + style.SYMBOLS["leverage"])
-    ax.set_ylabel(r"$\mathrm{LOO}_j\,/\,(-\mathcal{I}_j)$ for $f = a$")
+    ax.set_ylabel(r"$\mathrm{LOO}_j\,/\,(-\mathcal{I}_j)$ for $f = w_0$")
     ax.set_title("ratio against leverage\n(every example)")
     ax.legend(loc="upper left")
 
