@@ -175,4 +175,44 @@ CLAIMS = {
         conditions="G0 = 1e-4 to 1e-10; the sign changes lie in (t_1, t_2)",
         rate="the orthogonal influence decays like t exp(-2 s_2 t)",
     ),
+    "unrolling-long-training-limit": Claim(
+        statement="Unrolled GD tends to the influence function as T -> oo; for "
+        "a quadratic loss started at the minimiser it is exactly "
+        "-grad f^T [I - (I - eta H)^T] H^-1 grad l_i, and removal is the weight "
+        "factor 1 - eps at eps = 1 (first-order prediction -U_i, not -U_i / n).",
+        conditions="an invertible H at theta*, eta < 2 / lambda_max(H), GD "
+        "converging to theta*",
+        rate="|U_T - IF| shrinks by max_k |1 - eta sigma_k| a step (times a "
+        "factor T for a start away from theta*)",
+    ),
+    "unrolling-gd-to-flow": Claim(
+        statement="GD's unrolled influence after T = t / eta steps tends to "
+        "gradient flow's at time t; SGD with decreasing steps and random "
+        "reshuffling tracks the response ODE J' = -H J - g_i (r = -J obeys "
+        "r' = -H r + g_i) at the flow time sum_t eta_t.",
+        conditions="a smooth loss, fixed t; for SGD each epoch visits every "
+        "example once",
+        rate="O(eta), exponent 1",
+    ),
+    "unrolling-null-space-growth": Claim(
+        statement="At a degenerate minimum the range part of the unrolled "
+        "influence converges to the pseudo-inverse response, and the part "
+        "along a flat direction grows like -eta T times the gradient's "
+        "component there; without such a component (over-parameterised least "
+        "squares) it stays zero. At the quartic minimum L = theta^4 / 4 the "
+        "response to a linear loss a theta grows like a t from the minimum and "
+        "like 2 a t / 5 from theta_0 != 0.",
+        conditions="H singular at the minimum; per-example gradients whose "
+        "flat components cancel in the total",
+        rate="linear in t = eta T; range part geometric",
+    ),
+    "early-stopping-damping": Claim(
+        statement="Gradient flow for time t filters sigma by (1 - exp(-t sigma))"
+        "/sigma, between 1 and 1.29843 times damping 1/(sigma + 1/t), largest at "
+        "t sigma = 1.79328, the root of e^x = 1 + x + x^2; T steps of GD with "
+        "eta T = t exceed that bound by O(1/T).",
+        conditions="sigma > 0; for GD eta sigma <= 1",
+        rate="ratio - 1 ~ x / 2 at x -> 0 and ~ 1 / x at x -> oo; GD excess "
+        "exponent -1 in T",
+    ),
 }
