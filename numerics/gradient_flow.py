@@ -58,9 +58,13 @@ def flow(m, f, times, init, *, rtol=RTOL, atol=ATOL, method="DOP853"):
 
     Notes
     -----
-    For a quadratic loss started at the minimiser the flow's influence is
+    Upweighting sign: the removal response :math:`r = -J e_i` obeys
+    :math:`\dot r = -H r + \nabla\ell_i`. For a quadratic loss started at
+    the minimiser the flow's influence is
     :math:`-\nabla f^\top (I - e^{-tH}) H^{-1}\nabla\ell_i`: the filter
-    :math:`(1 - e^{-t\sigma})/\sigma` on each eigenvalue of H.
+    :math:`(1 - e^{-t\sigma})/\sigma` on each eigenvalue of H. The right-hand
+    side is vectorised over examples (one ``total`` call per evaluation), and
+    the state has d (n + 1) entries.
 
     Examples
     --------
