@@ -7,6 +7,10 @@ draw; :mod:`figures.style` fixes sizes, colours and symbols.
 """
 
 from . import (
+    bif_convergence,
+    bif_localization,
+    bif_posteriors,
+    bif_sgld,
     counterfactual_chain,
     damping,
     deep_linear_influence,
@@ -31,10 +35,18 @@ FIGURES = (
     null_space_growth,
     deep_linear_modes,
     deep_linear_influence,
+    bif_convergence,
+    bif_posteriors,
+    bif_sgld,
+    bif_localization,
 )
 
 __all__ = [
     "FIGURES",
+    "bif_convergence",
+    "bif_localization",
+    "bif_posteriors",
+    "bif_sgld",
     "counterfactual_chain",
     "damping",
     "deep_linear_influence",

@@ -4,7 +4,7 @@ Every routine here has an independent oracle in :mod:`derivations` or in a
 closed form, and the tests hold the two together.
 """
 
-from .bif import BIFResult, bif
+from .bif import BIFResult, bif, posterior_density
 from .compiled import compiled, observable
 from .counterfactuals import ShapleyEstimate, loo, shapley
 from .gauss_newton import gauss_newton_hessian, pbrf_influence, pbrf_response
@@ -21,6 +21,7 @@ from .unrolling import batch_schedule, train, unrolled, unrolled_path
 __all__ = [
     "BIFResult",
     "bif",
+    "posterior_density",
     "SGLDResult",
     "sgld_bif",
     "ShapleyEstimate",
