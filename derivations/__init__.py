@@ -19,6 +19,13 @@ from .bif import ImproperPosteriorError, bif
 from .bif_series import bif_series, gibbs_series, isserlis_moment
 from .counterfactuals import influence_curve, leave_one_out, overdetermination, shapley
 from .damping import proximal_model
+from .filters import (
+    damping_filter,
+    early_stopping_peak,
+    early_stopping_ratio,
+    flow_filter,
+    localization_filter,
+)
 from .gauss_newton import (
     OutputModel,
     gauss_newton_hessian,
@@ -77,6 +84,11 @@ __all__ = [
     "optimal_shift",
     "transport_cost",
     "transport_leading_cost",
+    "damping_filter",
+    "early_stopping_peak",
+    "early_stopping_ratio",
+    "flow_filter",
+    "localization_filter",
     "training_filter",
     "unrolled",
 ]
