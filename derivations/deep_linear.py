@@ -49,6 +49,7 @@ __all__ = [
     "pair_correlation_response",
     "pair_equations",
     "pair_rates",
+    "rotation_equations",
     "svd_generators",
     "transition_time",
     "variance_sensitivity",
@@ -344,6 +345,27 @@ def _modes():
     return story
 
 
+def rotation_equations(s_j, s_k, E):
+    r"""The off-diagonal entries of :math:`\tilde E = AS + \dot S + SB^\top`.
+
+    With :math:`A_{kj} = -A_{jk}`, :math:`B_{kj} = -B_{jk}`:
+    :math:`\tilde E_{jk} = A_{jk}s_k - s_jB_{jk}` and
+    :math:`\tilde E_{kj} = -A_{jk}s_j + s_kB_{jk}`, in the unknowns ``A_12``
+    and ``B_12``; :func:`svd_generators` is their solution.
+
+    Returns
+    -------
+    list of (sympy.Expr, sympy.Expr)
+        The pairs (entry of E, entry of A S + S B^T).
+    """
+    a, b = sp.symbols("A_12 B_12")
+    A = sp.Matrix([[0, a], [-a, 0]])
+    B = sp.Matrix([[0, b], [-b, 0]])
+    S = sp.diag(s_j, s_k)
+    rhs = A * S + S * B.T
+    return [(E[0, 1], rhs[0, 1]), (E[1, 0], rhs[1, 0])]
+
+
 @register(
     "svd-rotation", "First-order SVD perturbation: general generators vs symmetric"
 )
@@ -353,6 +375,17 @@ def _rotation():
     ds, A, B = svd_generators([s1, s2], e)
     story = Derivation("Rotation of the singular bases under W -> W + eps E")
     story.add("Perturbation in the singular bases, E~ = U^T E V:", e)
+    a, b = sp.symbols("A_12 B_12")
+    equations = rotation_equations(s1, s2, e)
+    story.add(
+        "Differentiate W = U S V^T with dU = U A, dV = V B (A, B antisymmetric): "
+        "E~ = A S + dS + S B^T, whose off-diagonal entries read",
+        tuple(sp.Eq(lhs, rhs) for lhs, rhs in equations),
+    )
+    story.add(
+        "Solved for the generators:",
+        sp.solve([lhs - rhs for lhs, rhs in equations], [a, b], dict=True)[0],
+    )
     story.add("Singular values move by the diagonal:", ds)
     story.add("Left rotation generator A (dU = U A):", A)
     story.add("Right rotation generator B (dV = V B):", B)

@@ -230,3 +230,15 @@ def test_the_response_derivation_is_in_the_catalogue():
     story = CATALOG["deep-linear-response"][1]()
     assert len(story) == 6
     assert "relaxation" in str(story)
+
+
+def test_the_generators_solve_the_differentiated_svd():
+    s1, s2 = sp.symbols("s_1 s_2", positive=True)
+    e = sp.Matrix(2, 2, sp.symbols("E_11 E_12 E_21 E_22"))
+    a, b = sp.symbols("A_12 B_12")
+    equations = dl.rotation_equations(s1, s2, e)
+    solved = sp.solve([lhs - rhs for lhs, rhs in equations], [a, b], dict=True)[0]
+    _, A, B = dl.svd_generators([s1, s2], e)
+    assert sp.simplify(solved[a] - A[0, 1]) == 0
+    assert sp.simplify(solved[b] - B[0, 1]) == 0
+    assert sp.simplify(A + A.T) == sp.zeros(2) and sp.simplify(B + B.T) == sp.zeros(2)
