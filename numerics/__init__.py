@@ -4,6 +4,7 @@ Every routine here has an independent oracle in :mod:`derivations` or in a
 closed form, and the tests hold the two together.
 """
 
+from . import deep_linear  # noqa: F401  (influence over time, two-layer network)
 from .bif import BIFResult, bif, posterior_density
 from .compiled import compiled, observable
 from .counterfactuals import ShapleyEstimate, loo, shapley
