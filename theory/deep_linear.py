@@ -17,6 +17,7 @@ an example changes both the input-output correlation
 covariance :math:`\Sigma_{xx}(b)`. :func:`correlation_reweighted_network` is the
 same network with the data weights on the correlation term alone, so that
 reweighting moves :math:`\Sigma_{yx}` and leaves :math:`\Sigma_{xx}` fixed.
+:func:`two_mode_example` is the d = 2 data set of the lecture example.
 """
 
 import numpy as np
