@@ -79,8 +79,10 @@ def unrolled(m, f, steps, lr, init, method=None):
     Notes
     -----
     Upweighting sign, like :func:`derivations.influence`. The closed form
-    diagonalises H, so its eigenvalues must be expressible (rationals or
-    radicals; d up to 4 in general). Exact arithmetic: with rational data, lr
+    diagonalises H, so it needs its eigenvalues: every irreducible factor of
+    the characteristic polynomial must have degree at most 2. Otherwise an
+    integer T is handled by exact composition (for a quadratic loss at any
+    T), and a symbolic T is refused. Exact arithmetic: with rational data, lr
     and start, the result is rational for integer T.
 
     Examples
@@ -97,13 +99,23 @@ def unrolled(m, f, steps, lr, init, method=None):
     lr = sp.sympify(lr)
     theta0 = _init(m, init)
     steps = _steps(steps)
+    quadratic = m.is_quadratic()
+    degree = _largest_factor_degree(m) if quadratic else None
     if method is None:
-        method = "closed form" if m.is_quadratic() else "recursion"
+        closed = quadratic and (degree <= 2 or not steps.is_Integer)
+        method = "closed form" if closed else "recursion"
     if method == "closed form":
-        if not m.is_quadratic():
+        if not quadratic:
             raise ValueError(
                 "method: the closed form needs a quadratic loss (constant "
                 "Hessian); use method='recursion' with an integer number of steps."
+            )
+        if degree > 2:
+            raise ValueError(
+                f"steps: the closed form needs the eigenvalues of H, but its "
+                f"characteristic polynomial has an irreducible factor of degree "
+                f"{degree} (no usable radicals); give an integer T (exact "
+                "composition) or use numerics.unrolled."
             )
         return _closed_form(m, f, steps, lr, theta0)
     if method != "recursion":
@@ -183,8 +195,17 @@ def _s2(p, q, T):
 # ---------------------------------------------------------------- recursion
 
 
+def _largest_factor_degree(m):
+    """Largest degree of an irreducible factor of det(x I - H), H constant."""
+    H = hessian(m.loss([1] * m.n), list(m.params))
+    _, factors = H.charpoly(sp.Dummy("x")).factor_list()
+    return max((p.degree() for p, _ in factors), default=0)
+
+
 def _recursion(m, f, T, lr, theta0):
-    if T > MAX_RECURSION_STEPS:
+    # A quadratic loss keeps the iterates affine in the start: composition
+    # stays cheap for any T, so only other models have a step limit.
+    if T > MAX_RECURSION_STEPS and not m.is_quadratic():
         raise ValueError(
             f"steps: exact composition of a non-quadratic model is limited to "
             f"T <= {MAX_RECURSION_STEPS} steps, got {T}; use numerics.unrolled "

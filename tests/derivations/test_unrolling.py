@@ -152,6 +152,40 @@ def test_non_quadratic_exact_composition_equals_float64_forward_tangents():
     )
 
 
+def _cubic_ridge():
+    """Ridge whose Hessian has an irreducible cubic characteristic polynomial."""
+    X = [[1, 2, 0], [0, 1, -1], [2, 0, 1], [1, 1, 1]]
+    m = zoo.ridge_regression(X, [1, 0, -1, 2], 1)
+    H = sp.hessian(m.loss([1] * m.n), m.params)
+    assert H.charpoly().is_irreducible
+    return m
+
+
+def test_an_integer_t_without_radical_eigenvalues_is_exact_by_composition():
+    m = _cubic_ridge()
+    f = m.params[0] - m.params[2]
+    floats = zoo.ridge_regression(
+        [[1.0, 2, 0], [0, 1, -1], [2, 0, 1], [1, 1, 1]], [1.0, 0, -1, 2], 1.0
+    )
+    f_float = floats.params[0] - floats.params[2]
+
+    exact = derivations.unrolled(m, f, 40, sp.Rational(1, 20), [0, 0, 0])
+
+    assert all(v.is_Rational for v in exact)
+    np.testing.assert_allclose(
+        np.array(exact, dtype=float).ravel(),
+        numerics.unrolled(floats, f_float, 40, 0.05, np.zeros(3)),
+        rtol=FLOAT_RTOL,
+    )
+
+
+def test_a_symbolic_t_without_radical_eigenvalues_is_refused():
+    m = _cubic_ridge()
+
+    with pytest.raises(ValueError, match="irreducible factor of degree 3"):
+        derivations.unrolled(m, m.params[0], T, sp.Rational(1, 20), [0, 0, 0])
+
+
 # ------------------------------------------------------------ bad input
 
 
