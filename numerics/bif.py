@@ -283,6 +283,7 @@ class _Functions:
     log_prior: object
     gaussian: bool
     reg: object
+    flat_prior: bool
 
 
 def _functions(m, f):
@@ -315,14 +316,17 @@ def _functions(m, f):
             prior_fn,
             gaussian,
             sp.lambdify(params, m.regularizer, "numpy"),
+            m.log_prior is None,
         )
     return m._cache[key]
 
 
 def _prior_parts(fns, theta):
     """log pi, its gradient and Hessian at points theta (..., d)."""
+    batch, d = theta.shape[:-1], theta.shape[-1]
+    if fns.flat_prior:
+        return np.zeros(batch), np.zeros(batch + (d,)), np.zeros(batch + (d, d))
     value, grad, hess = fns.log_prior(*np.moveaxis(theta, -1, 0))
-    batch = theta.shape[:-1]
     value = np.broadcast_to(np.asarray(value, float), batch)
     grad = np.stack([np.broadcast_to(np.asarray(g, float), batch) for g in grad], -1)
     hess = np.stack(
@@ -459,7 +463,10 @@ class _Problem:
             theta = np.where(np.isfinite(lo + hi), (lo + hi) / 2, np.clip(0, lo, hi))
         else:
             try:
-                theta = minimise(self.m)
+                # The minimiser warm-starts every temperature of a sweep.
+                if "bif start" not in self.m._cache:
+                    self.m._cache["bif start"] = minimise(self.m)
+                theta = self.m._cache["bif start"].copy()
             except (ConvergenceError, ArithmeticError):
                 theta = np.zeros(d)
         for _ in range(200):
