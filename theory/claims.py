@@ -215,4 +215,51 @@ CLAIMS = {
         rate="ratio - 1 ~ x / 2 at x -> 0 and ~ 1 / x at x -> oo; GD excess "
         "exponent -1 in T",
     ),
+    "bif-to-if": Claim(
+        statement="The Bayesian influence -beta Cov(f, l_i) tends to the influence "
+        "function as beta -> oo, with BIF = IF + c1 / beta + O(1/beta^2) and c1 "
+        "from the Laplace series, including the third- and fourth-derivative "
+        "terms of the loss, the observable and the potential.",
+        conditions="a smooth model with a nondegenerate minimiser; a prior and "
+        "localisation enter from c1 on (localisation as damping gamma / beta)",
+        rate="beta (BIF - IF) - c1 = c2 / beta + O(1/beta^2)",
+    ),
+    "bif-gaussian-correction-incomplete": Claim(
+        statement="The Gaussian (2,2) term -tr(f'' H^-1 l_i'' H^-1) / 2 is not "
+        "the whole 1/beta correction: for f = w on L = w^2 + w^3/6 + w^4/8 with "
+        "tilts +-w/3 it is zero while c1 = (1/24, 1/12).",
+        conditions="a cubic or quartic term in the potential, or a third "
+        "derivative of f or l_i",
+        rate="c1 exact (rational)",
+    ),
+    "bif-conjugate-ridge": Claim(
+        statement="For least squares with the prior N(0, I / tau), the BIF of a "
+        "linear observable equals the influence function of ridge regression "
+        "with alpha = tau / beta at every beta; a quadratic observable adds "
+        "exactly -tr(l_i'' (H + alpha)^-1 f'' (H + alpha)^-1) / (2 beta).",
+        conditions="quadratic losses, Gaussian prior (completing the square)",
+        rate="exact at every beta",
+    ),
+    "bif-quartic-root-beta": Claim(
+        statement="At the degenerate minimum of L = w^4 / 2 with tilts +-w the "
+        "BIF of f = w diverges like -sqrt(2 beta) Gamma(3/4) / Gamma(1/4).",
+        conditions="a quartic (degenerate) minimum, flat prior",
+        rate="exponent 1/2 in beta, Gamma-function constant",
+    ),
+    "sgld-bias": Claim(
+        statement="Full-gradient Langevin at step eps on a Gaussian target of "
+        "precision P is stationary at N(mu, P^-1 (I - eps P / 4)^-1), so its BIF "
+        "estimate converges to that law's BIF, not to the exact one.",
+        conditions="0 < eps < 4 / p_max; a Gaussian posterior; no minibatch noise",
+        rate="bias O(eps), exact; Monte Carlo error 1 / sqrt(samples)",
+    ),
+    "transport-if": Claim(
+        statement="The shift r minimising KL(T#p || p_eps) to O(eps^2) is the "
+        "influence on the parameters, r = -H^-1 g, with cost (beta eps^2 / 2) "
+        "(r + H^-1 g)' H (r + H^-1 g); at a singular H it is bounded below only "
+        "if g has no component in the null space.",
+        conditions="Laplace's method at a nondegenerate minimum; exact for a "
+        "quadratic loss and a linear tilt",
+        rate="O(eps^3) and O(beta^0 eps^2) corrections",
+    ),
 }

@@ -152,3 +152,20 @@ def test_a_nonpositive_beta_is_refused():
 
     with pytest.raises(ValueError, match="beta: need an inverse temperature > 0"):
         derivations.bif(m, m.params[0], -1)
+
+
+@pytest.mark.parametrize("beta", [sp.Rational(1, 10), 7])
+def test_quadratic_observable_adds_the_exact_trace_term_at_every_beta(beta):
+    X, y = _design(5)
+    tau = sp.Integer(3)
+    m, theta = _bayesian_linear_regression(X, y, tau)
+    f = theta[0] * theta[1] + theta[2] ** 2
+
+    exact = derivations.bif(m, f, beta)
+
+    ridge = zoo.ridge_regression(X, y, tau / beta, params=theta)
+    R = sp.hessian(ridge.loss([1] * m.n), theta).inv()
+    F = sp.hessian(f, theta)
+    trace = [(sp.hessian(loss, theta) * R * F * R).trace() for loss in m.losses]
+    expected = derivations.influence(ridge, f) - sp.Matrix(trace) / (2 * beta)
+    assert (exact - expected).applyfunc(sp.cancel) == sp.zeros(m.n, 1)

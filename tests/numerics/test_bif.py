@@ -162,3 +162,19 @@ def test_a_nonpositive_beta_is_refused():
 
     with pytest.raises(ValueError, match=r"beta: need a finite value > 0, got -1.0"):
         numerics.bif(m, m.params[0], -1.0)
+
+
+def test_logistic_bif_approaches_the_influence_function_at_the_series_rate():
+    m = _logistic()
+    f = m.params[0]
+    c0, c1, c2 = _series(m, f, order=2)
+
+    gaps = []
+    for beta in [1e2, 1e3]:
+        measured = beta * (beta * (numerics.bif(m, f, beta) - c0) - c1)
+        np.testing.assert_allclose(measured, c2, rtol=5 / beta)
+        gaps.append(np.abs(measured - c2))
+
+    # The remainder is c3 / beta: ten times smaller at ten times beta.
+    np.testing.assert_array_less(5 * gaps[1], gaps[0])
+    np.testing.assert_array_less(gaps[0], 20 * gaps[1])
