@@ -19,6 +19,7 @@ from tests.tolerances import (
     ROUNDING_RTOL,
 )
 from theory import ConvergenceError, Model, zoo
+from theory.conventions import convert, convert_beta
 
 W = sp.Symbol("w")
 
@@ -178,3 +179,20 @@ def test_logistic_bif_approaches_the_influence_function_at_the_series_rate():
     # The remainder is c3 / beta: ten times smaller at ten times beta.
     np.testing.assert_array_less(5 * gaps[1], gaps[0])
     np.testing.assert_array_less(gaps[0], 20 * gaps[1])
+
+
+def test_a_reported_covariance_at_n_beta_on_the_mean_loss_converts_to_the_sandbox():
+    m = _anharmonic()
+    f = W**2 + W
+    n, nbeta = m.n, 6.0
+    # The practitioner's posterior exp(-nbeta L_n), L_n the mean loss, reporting
+    # -Cov(f, l_i): the sandbox BIF of the mean-loss model is -nbeta Cov(f, l_i / n).
+    mean_model = Model(m.params, [loss / n for loss in m.losses])
+    reported = numerics.bif(mean_model, f, nbeta) * n / nbeta
+
+    converted = convert(reported, "bif-covariance-mean", n=n, beta=nbeta)
+
+    beta = convert_beta(nbeta, "bif-covariance-mean", n=n)
+    np.testing.assert_allclose(
+        converted, numerics.bif(m, f, beta), rtol=QUADRATURE_RTOL
+    )
