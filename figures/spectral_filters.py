@@ -12,7 +12,10 @@ On a quadratic loss every attribution is
    :math:`\eta` with :math:`\eta T = t`, :math:`(1 - (1 - \eta\sigma)^T)/\sigma`
    (it oscillates once :math:`\eta\sigma > 1` and blows up past
    :math:`\eta\sigma = 2`), and the localised Gaussian Gibbs posterior,
-   :math:`1/(\sigma + \gamma/\beta)`, on top of damping;
+   :math:`1/(\sigma + \gamma/\beta)`, on top of damping; SOURCE's segment
+   filter for a segment of K steps, :math:`(1 - e^{-\eta K\sigma})/\sigma`
+   (:func:`numerics.source.source_filter`), is the flow filter at
+   :math:`t = \eta K` (squares);
 2. early stopping as damping: the flow filter over the damping filter at
    :math:`\lambda = 1/t`, :math:`r(x) = (1 - e^{-x})(1 + x)/x` with
    :math:`x = t\sigma`, between 1 and its peak :math:`r(x^*) \approx 1.2984` at
@@ -22,6 +25,7 @@ On a quadratic loss every attribution is
 import numpy as np
 
 from derivations import filters
+from numerics.source import source_filter
 
 from . import style
 
@@ -69,10 +73,20 @@ def build(size="slide"):
         ]
         for values, color, ls, label in curves:
             left.plot(SIGMA, values, ls=ls, color=color, label=label)
+        # SOURCE's segment filter at tau = eta K is the flow filter at t = tau.
+        marked = np.logspace(-3, 0.4, 14)
+        left.plot(
+            marked,
+            source_filter(marked, TIME),
+            "s",
+            mfc="none",
+            color=style.COLORS["unrolling"],
+            label=r"SOURCE segment, $\tau = \eta K = t$",
+        )
         left.axvline(lam, color=style.COLORS["theory"], lw=1, ls=":")
         left.annotate(
             r"$\sigma = \lambda = 1/t$",
-            (lam, 0.2),
+            (lam, 60),
             xytext=(0.4, 0),
             textcoords="offset fontsize",
             fontsize="small",
@@ -95,7 +109,12 @@ def build(size="slide"):
             rf"filters at $t = \eta T = {TIME:g}$ ($\eta = {LR:g}$, $T = {STEPS}$), "
             rf"$\lambda = \gamma/\beta = 1/t$"
         )
-        left.legend(loc="lower left", fontsize="small")
+        fig.legend(
+            *left.get_legend_handles_labels(),
+            loc="outside lower left",
+            ncols=3,
+            fontsize="small",
+        )
         _ratio_panel(right)
         fig.suptitle(
             "Damping, training time and temperature filter the spectrum alike;\n"
@@ -111,7 +130,6 @@ def _ratio_panel(ax):
         x,
         filters.early_stopping_ratio(x),
         color=style.COLORS["unrolling"],
-        label=r"$r(x) = (1 - e^{-x})(1 + x)/x$",
     )
     ax.axhline(1.0, color=style.COLORS["theory"], lw=1)
     ax.axhline(r_star, color=style.COLORS["theory"], lw=1, ls="--")
@@ -129,8 +147,7 @@ def _ratio_panel(ax):
     ax.set_ylim(0.95, 1.35)
     ax.set_xlabel(r"$x = t\sigma$")
     ax.set_ylabel(r"flow filter / damping filter at $\lambda = 1/t$")
-    ax.set_title("early stopping as damping")
-    ax.legend(loc="upper left", fontsize="small")
+    ax.set_title(r"early stopping as damping: $r(x) = (1 - e^{-x})(1 + x)/x$")
 
 
 def main(argv=None):
