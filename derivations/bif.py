@@ -25,10 +25,12 @@ Two families have closed forms (rung 1 of the exactness ladder):
   + \tfrac12\mathrm{tr}(\nabla^2\ell_i\,\Sigma\,E[\nabla^2 f]\,\Sigma)`, with the
   Gaussian expectations of polynomials taken by the heat operator
   :math:`E[p(\mu + x)] = e^{\frac12\nabla^\top\Sigma\nabla}p\,(\mu)`.
-* Gamma-type (separable monomial) potentials: :math:`L = \sum_j a_j
-  \theta_j^{p_j}` with a prior :math:`\prod_j \theta_j^{h_j}`, on
+* Gamma-type (separable monomial) potentials: :math:`L = \sum_j (a_j
+  \theta_j^{p_j} - c_j\log\theta_j)` (a Poisson rate, for example) with a
+  prior :math:`\prod_j \theta_j^{h_j}`, on
   :math:`\mathbb{R}`, :math:`[0, \infty)` or :math:`[0, c]` per parameter;
-  polynomial observables and per-example losses (for example a quartic
+  observables and per-example losses polynomial in :math:`\theta_j` and
+  :math:`\log\theta_j` (for example a quartic
   :math:`c w^4` with per-example linear tilts that sum to zero). Moments are
   ratios of Gamma (or lower incomplete Gamma) functions in :math:`\beta`.
 
@@ -181,7 +183,7 @@ def _covariances(m, f, targets, beta, gamma):
     """Exact Cov(f, g) for each g in targets, and the rung that produced them."""
     if _gaussian_applies(m):
         return _gaussian(m, f, targets, beta, gamma), "closed form (Gaussian)"
-    plan = _gamma_plan(m, gamma)
+    plan = _gamma_plan(m, gamma, beta)
     return _gamma(m, f, targets, beta, plan), "closed form (Gamma)"
 
 
@@ -250,16 +252,18 @@ def _gaussian(m, f, targets, beta, gamma):
 # --------------------------------------------------------------------- Gamma
 
 
-def _gamma_plan(m, gamma):
+def _gamma_plan(m, gamma, beta):
     """Per parameter (a_j, p_j, h_j, support kind, upper end), or an error."""
     L = sp.expand(m.loss([1] * m.n))
     prior = sp.expand(0 if m.log_prior is None else m.log_prior)
     if gamma != 0:
         _refuse(m, "localisation gamma > 0 breaks the monomial form")
+    # Gamma-type: c_j log(theta_j) terms of the loss join the prior's powers.
+    logs, polynomial = _split_logs(L, m.params)
     try:
-        poly = sp.Poly(L, *m.params)
+        poly = sp.Poly(polynomial, *m.params)
     except sp.PolynomialError:
-        _refuse(m, "the total loss is not a polynomial in the parameters")
+        _refuse(m, "the total loss is not a polynomial plus c_j log(theta_j) terms")
     terms = {}
     for powers, coeff in poly.terms():
         used = [j for j, k in enumerate(powers) if k]
@@ -272,7 +276,7 @@ def _gamma_plan(m, gamma):
     if len(terms) != m.d:
         _refuse(m, "a parameter does not appear in the total loss (flat direction)")
 
-    exponents = {j: sp.Integer(0) for j in range(m.d)}
+    exponents = {j: -beta * logs.get(j, 0) for j in range(m.d)}
     for term in sp.Add.make_args(prior):
         if not term.has(*m.params):
             continue
@@ -292,7 +296,7 @@ def _gamma_plan(m, gamma):
             kind = "R"
         elif lo == 0 and hi == sp.oo:
             kind = "half-line"
-        elif lo == 0 and hi.is_positive:
+        elif lo == 0 and hi.is_positive and h.is_number:
             kind = "interval"
         else:
             _refuse(m, f"support ({lo}, {hi}) is not R, [0, oo) or [0, c]")
@@ -305,8 +309,11 @@ def _gamma_plan(m, gamma):
 def _gamma(m, f, targets, beta, plan):
     theta = m.params
 
-    def moment(j, k):
-        """E[theta_j^k] as a ratio of (incomplete) Gamma functions."""
+    def moment(j, k, q=0):
+        """E[theta_j^k log(theta_j)^q]: the q-th s-derivative of E[theta_j^s]."""
+        if q:
+            s_ = sp.Dummy("s")
+            return sp.expand_func(sp.diff(moment(j, s_), s_, q).subs(s_, k))
         a, p, h, kind, hi = plan[j]
         if kind == "R" and k % 2:
             return sp.Integer(0)
@@ -316,13 +323,19 @@ def _gamma(m, f, targets, beta, plan):
             return top / sp.lowergamma(s0, x * hi**p) * x ** (s0 - s)
         return sp.gamma(s) / sp.gamma(s0) * x ** (s0 - s)
 
+    log_symbols = [sp.Dummy(f"log_{t}") for t in theta]
+    to_symbols = {sp.log(t): u for t, u in zip(theta, log_symbols)}
+
     def expect(expr):
-        poly = sp.Poly(sp.expand(expr), *theta)
+        expr = sp.expand(sp.expand_log(sp.sympify(expr), force=True)).xreplace(
+            to_symbols
+        )
+        poly = sp.Poly(expr, *theta, *log_symbols)
         total = sp.Integer(0)
         for powers, coeff in poly.terms():
             term = coeff
-            for j, k in enumerate(powers):
-                term *= moment(j, k) if k else 1
+            for j, (k, q) in enumerate(zip(powers[: m.d], powers[m.d :])):
+                term *= moment(j, k, q) if (k or q) else 1
             total += term
         return total
 
@@ -330,7 +343,7 @@ def _gamma(m, f, targets, beta, plan):
         ("f", f),
         *((f"losses[{i}]", e) for i, e in enumerate(targets)),
     ]:
-        if _degree(expr, theta) == float("inf"):
+        if _degree(_split_logs(expr, theta)[1], theta) == float("inf"):
             _refuse(m, f"{name} = {expr} is not a polynomial in the parameters")
     mean_f = expect(f)
     values = []
@@ -338,6 +351,19 @@ def _gamma(m, f, targets, beta, plan):
         cov = expect(f * target) - mean_f * expect(target)
         values.append(sp.simplify(sp.gammasimp(cov)))
     return values
+
+
+def _split_logs(L, params):
+    """The c_j of c_j log(theta_j) terms in L, and the rest of L."""
+    logs, rest = {}, sp.Integer(0)
+    for term in sp.Add.make_args(sp.expand(sp.expand_log(L, force=True))):
+        coeff, factor = term.as_independent(*params)
+        if isinstance(factor, sp.log) and factor.args[0] in params:
+            j = list(params).index(factor.args[0])
+            logs[j] = logs.get(j, 0) + coeff
+        else:
+            rest += term
+    return logs, rest
 
 
 def _refuse(m, reason):

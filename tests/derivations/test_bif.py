@@ -13,6 +13,8 @@ import derivations
 from theory import Model, zoo
 from theory.conventions import convert
 
+from .test_bif_series import _gamma_law_bif, _poisson_rate
+
 BETA = sp.Symbol("beta", positive=True)
 
 
@@ -169,3 +171,18 @@ def test_quadratic_observable_adds_the_exact_trace_term_at_every_beta(beta):
     trace = [(sp.hessian(loss, theta) * R * F * R).trace() for loss in m.losses]
     expected = derivations.influence(ridge, f) - sp.Matrix(trace) / (2 * beta)
     assert (exact - expected).applyfunc(sp.cancel) == sp.zeros(m.n, 1)
+
+
+@pytest.mark.parametrize("power", [1, 2])
+def test_poisson_rate_has_the_gamma_law_bif_with_the_log_term_of_its_loss(power):
+    counts, rates = [1, 3], [1, 2]
+    m, theta = _poisson_rate(counts, rates)
+
+    exact = derivations.bif(m, theta**power, BETA)
+
+    expected = _gamma_law_bif(counts, rates, power, BETA)
+    assert exact.rung == "closed form (Gamma)"
+    assert [sp.cancel(e - x) for e, x in zip(exact, expected)] == [0, 0]
+    limits = exact.applyfunc(lambda e: sp.limit(e, BETA, sp.oo))
+    at = [sp.Rational(4, 3)]
+    assert limits == derivations.influence(m, theta**power, at=at)
