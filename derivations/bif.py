@@ -196,15 +196,20 @@ def _gaussian(m, f, targets, beta, gamma):
         )
     theta = list(m.params)
     ones = [sp.Integer(1)] * m.n
-    q = -beta * m.loss(ones) + (0 if m.log_prior is None else m.log_prior)
+    L = m.loss(ones)
+    prior = sp.Integer(0) if m.log_prior is None else m.log_prior
+
+    # Complete the square: the log density is const + c^T theta - theta^T P
+    # theta / 2. Derivatives are taken of L and log pi separately, free of beta.
+    zero = {p: 0 for p in theta}
+    P = (beta * hessian(L, theta) - hessian(prior, theta)).applyfunc(sp.expand)
+    c = -beta * gradient(L, theta).xreplace(zero) + gradient(prior, theta).xreplace(
+        zero
+    )
     if gamma != 0:
         theta_star, _ = minimiser(m)
-        q -= gamma * sum((p - theta_star[p]) ** 2 for p in theta) / 2
-
-    # Complete the square: q = const + c^T theta - theta^T P theta / 2.
-    zero = {p: 0 for p in theta}
-    P = (-hessian(q, theta)).applyfunc(sp.expand)
-    c = gradient(q, theta).xreplace(zero)
+        P = P + gamma * sp.eye(m.d)
+        c = c + gamma * sp.Matrix([theta_star[p] for p in theta])
     det = sp.factor(P.det())
     if det == 0 or (det.is_number and det <= 0):
         flat = [list(v) for v in P.nullspace(simplify=True)] if det == 0 else []

@@ -565,7 +565,10 @@ def _positive(value, name, strict=False):
         ) from None
     if not np.isfinite(value) or value < 0 or (strict and value == 0):
         need = "> 0" if strict else ">= 0"
-        raise ValueError(f"{name}: need a finite value {need}, got {value}.")
+        raise ValueError(
+            f"{name}: need a finite value {need}, got {value}; "
+            + ("beta is the inverse temperature." if strict else "0 turns it off.")
+        )
     return value
 
 

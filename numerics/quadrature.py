@@ -67,9 +67,17 @@ def gibbs_grid(problem, rtol, h0=0.5, levels=7):
     and ``beta``.
     """
     previous, h, U = None, h0, problem.initial_span
+    # Until two levels agree or disagree, the achieved error is unknown (inf).
+    error, current = np.inf, 1.0
     for _ in range(levels):
         theta, logjac, edge = problem.nodes(h, U)
         if len(theta) > _MAX_POINTS:
+            if previous is None:
+                raise ConvergenceError(
+                    f"rtol: the first grid already has {len(theta)} points, more "
+                    f"than {_MAX_POINTS}; the posterior is too wide for the grid. "
+                    "Use derivations.bif_series or numerics.sgld_bif."
+                )
             break
         logw = logjac - problem.neg_log_density(theta)
         while edge.any() and logw[edge].max() > logw.max() - _TAIL:
