@@ -196,3 +196,21 @@ def test_a_reported_covariance_at_n_beta_on_the_mean_loss_converts_to_the_sandbo
     np.testing.assert_allclose(
         converted, numerics.bif(m, f, beta), rtol=QUADRATURE_RTOL
     )
+
+
+@pytest.mark.parametrize("beta", [0.1, 10.0, 1e4])
+@pytest.mark.parametrize("power", [2, 4], ids=["quadratic", "quartic"])
+def test_quadrature_on_a_support_box_matches_the_incomplete_gamma_closed_form(
+    power, beta
+):
+    # Total loss w^p on [0, 1], tilts +-w/2; at p = 4 the minimum is degenerate.
+    m = Model([W], [W**power / 2 + W / 2, W**power / 2 - W / 2], support=[(0, 1)])
+    beta_symbol = sp.Symbol("beta", positive=True)
+    exact = derivations.bif(m, W, beta_symbol).subs(beta_symbol, beta)
+
+    values = numerics.bif(m, W, beta)
+
+    expected = np.array([complex(sp.N(e, 20)).real for e in exact])
+    np.testing.assert_allclose(
+        values, expected, atol=QUADRATURE_RTOL * np.max(np.abs(expected))
+    )
