@@ -64,19 +64,37 @@ def test_building_all_figures_writes_one_file_per_figure(tmp_path, capsys):
 
 
 def test_python_m_figures_builds_every_figure_from_the_command_line(tmp_path):
+    result = _run_module("figures", "--out", str(tmp_path / "out"))
+
+    assert len(result.stdout.splitlines()) == 1 + len(figures.FIGURES)
+    for module in figures.FIGURES:
+        assert (tmp_path / "out" / f"{module.NAME}.png").stat().st_size > 0
+
+
+def test_one_figure_runs_as_a_module_without_importing_the_others_first(tmp_path):
+    # runpy warns (here: fails) when the package already imported the module.
+    result = _run_module("figures.leverage", "--out", str(tmp_path), warnings="error")
+
+    assert result.stdout.splitlines() == [str(tmp_path / "leverage.png")]
+
+
+def test_every_figure_module_is_listed_for_python_m_figures():
+    folder = ROOT / "figures"
+    modules = {p.stem for p in folder.glob("*.py")} - {"__init__", "__main__"}
+
+    assert modules - {"style"} == set(figures.NAMES)
+
+
+def _run_module(name, *args, warnings="default"):
     env = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=str(ROOT))
-    result = subprocess.run(
-        [sys.executable, "-m", "figures", "--out", str(tmp_path / "out")],
+    return subprocess.run(
+        [sys.executable, "-W", warnings, "-m", name, *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
         check=True,
     )
-
-    assert len(result.stdout.splitlines()) == 1 + len(figures.FIGURES)
-    for module in figures.FIGURES:
-        assert (tmp_path / "out" / f"{module.NAME}.png").stat().st_size > 0
 
 
 def test_leverage_data_have_the_stated_low_and_high_leverages():
