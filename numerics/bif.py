@@ -39,12 +39,13 @@ _EPS = np.finfo(float).eps
 
 @dataclass(frozen=True)
 class BIFResult:
-    """Values, shape (n,), their absolute error estimate, the rung and the mode."""
+    """Values (n,), their absolute error estimate, the rung, the mode and E[f]."""
 
     values: np.ndarray
     error: np.ndarray
     rung: str
     mode: np.ndarray
+    mean: float
 
 
 def bif(
@@ -75,8 +76,8 @@ def bif(
     rtol : float, optional
         Relative tolerance of the quadrature (relative to the largest entry).
     full_output : bool, optional
-        Return a :class:`BIFResult` (values, error estimate, rung, mode)
-        instead of the bare array.
+        Return a :class:`BIFResult` (values, error estimate, rung, mode and
+        the posterior mean E[f]) instead of the bare array.
     method : {"auto", "mpmath"}, optional
         ``"auto"``: the Gaussian closed form where it applies, else float64
         quadrature. ``"mpmath"``: tanh-sinh quadrature at ``dps`` digits for
@@ -136,13 +137,13 @@ def bif(
                 f"{m.d}; use method='auto' (float64 quadrature up to d = 3)."
             )
         problem = _Problem(m, fns, beta, gamma, theta_star)
-        values, error = _mpmath(m, f, problem, dps)
+        values, error, mean = _mpmath(m, f, problem, dps)
         mode, rung = problem.mode, f"quadrature (mpmath, {dps} digits)"
     elif fns.gaussian:
-        values, error, mode = _gaussian(m, fns, beta, gamma, theta_star)
+        values, error, mode, mean = _gaussian(m, fns, beta, gamma, theta_star)
         rung = "closed form (Gaussian)"
     elif m.d <= 3:
-        values, error, mode = _quadrature(m, fns, beta, gamma, theta_star, rtol)
+        values, error, mode, mean = _quadrature(m, fns, beta, gamma, theta_star, rtol)
         rung = "quadrature (double exponential)"
     else:
         raise NotImplementedError(
@@ -154,7 +155,7 @@ def bif(
     if h is not None:
         return float(h @ values)
     if full_output:
-        return BIFResult(values, error, rung, mode)
+        return BIFResult(values, error, rung, mode, mean)
     return values
 
 
@@ -270,7 +271,11 @@ def _mpmath(m, f, problem, dps):
         ]
         values_ = [-beta * v / Z for v, _ in results]
         errors = [beta * e / Z for _, e in results]
-    return np.array(values_, dtype=float), np.array(errors, dtype=float)
+    return (
+        np.array(values_, dtype=float),
+        np.array(errors, dtype=float),
+        float(means[0]),
+    )
 
 
 # ------------------------------------------------------------------ set-up
@@ -345,7 +350,10 @@ def _prior_parts(fns, theta):
 def _gaussian(m, fns, beta, gamma, theta_star):
     mu, _, Sigma = _gaussian_posterior(m, fns, beta, gamma, theta_star)
     values = -beta * _gaussian_covariances(m, fns, mu, Sigma)
-    return values, 64 * _EPS * np.abs(values), mu
+    # E[f] = f(mu) + tr(f'' Sigma) / 2 for an observable of degree <= 2.
+    F = np.asarray(fns.hess_f(*mu), dtype=float)
+    mean = float(fns.value_grad_f(mu)[0] + 0.5 * np.trace(F @ Sigma))
+    return values, 64 * _EPS * np.abs(values), mu, mean
 
 
 def _gaussian_posterior(m, fns, beta, gamma, theta_star):
@@ -394,8 +402,8 @@ def _covariance(m, P):
 
 def _quadrature(m, fns, beta, gamma, theta_star, rtol):
     problem = _Problem(m, fns, beta, gamma, theta_star)
-    values, error = gibbs_grid(problem, rtol)
-    return values, error, problem.mode
+    values, error, shift = gibbs_grid(problem, rtol)
+    return values, error, problem.mode, float(problem.f_mode + shift)
 
 
 class _Problem:

@@ -60,7 +60,7 @@ def tanh_sinh_nodes(lo, hi, h, U=3.2):
 
 
 def gibbs_grid(problem, rtol, h0=0.5, levels=7):
-    """Adaptive tensor-grid estimate of -beta Cov(f, l_i); returns (values, error).
+    """Adaptive tensor-grid -beta Cov(f, l_i); returns (values, error, E[f] - f(mode)).
 
     ``problem`` supplies ``nodes(h, U)`` -> (theta (N, d), logjac (N,), edge (N,)),
     ``neg_log_density(theta)`` -> (N,), ``deltas(theta)`` -> (df (N,), dl (N, n))
@@ -101,7 +101,7 @@ def gibbs_grid(problem, rtol, h0=0.5, levels=7):
             error = np.abs(current - previous)
             scale = np.max(np.abs(current))
             if np.all(error <= rtol * scale + 1e-300):
-                return current, error
+                return current, error, mean_f
         previous, h = current, h / 2
     achieved = np.max(error) / max(np.max(np.abs(current)), 1e-300)
     raise ConvergenceError(

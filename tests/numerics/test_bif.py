@@ -51,10 +51,13 @@ def test_quadrature_agrees_with_30_digit_mpmath_from_beta_1e_minus_2_to_1e8(
     f = m.params[0] ** 2 + m.params[0]
 
     fast = numerics.bif(m, f, beta, full_output=True)
-    reference = numerics.bif(m, f, beta, method="mpmath", dps=30)
+    reference = numerics.bif(m, f, beta, method="mpmath", dps=30, full_output=True)
 
-    scale = np.max(np.abs(reference))
-    np.testing.assert_allclose(fast.values, reference, atol=QUADRATURE_RTOL * scale)
+    scale = np.max(np.abs(reference.values))
+    np.testing.assert_allclose(
+        fast.values, reference.values, atol=QUADRATURE_RTOL * scale
+    )
+    np.testing.assert_allclose(fast.mean, reference.mean, rtol=QUADRATURE_RTOL)
     assert np.all(fast.error <= QUADRATURE_RTOL * scale)
     assert fast.rung == "quadrature (double exponential)"
 
@@ -214,3 +217,25 @@ def test_quadrature_on_a_support_box_matches_the_incomplete_gamma_closed_form(
     np.testing.assert_allclose(
         values, expected, atol=QUADRATURE_RTOL * np.max(np.abs(expected))
     )
+
+
+def test_central_differences_of_the_posterior_mean_tend_to_the_bif_at_rate_h2():
+    base = _anharmonic()
+    f, beta = W + W**2, 3.0
+    bif = numerics.bif(base, f, beta)[0]
+
+    def error(h):
+        means = [
+            numerics.bif(
+                Model([W], [b1 * base.losses[0], base.losses[1]]),
+                f,
+                beta,
+                full_output=True,
+            ).mean
+            for b1 in (1 + h, 1 - h)
+        ]
+        return (means[0] - means[1]) / (2 * h) - bif
+
+    # The fluctuation-response identity: the error is O(h^2), a quarter at h/2.
+    ratio = error(0.02) / error(0.01)
+    assert abs(ratio - 4) < 0.05
