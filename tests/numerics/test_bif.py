@@ -239,3 +239,14 @@ def test_central_differences_of_the_posterior_mean_tend_to_the_bif_at_rate_h2():
     # The fluctuation-response identity: the error is O(h^2), a quarter at h/2.
     ratio = error(0.02) / error(0.01)
     assert abs(ratio - 4) < 0.05
+
+
+def test_splitting_an_example_in_two_halves_splits_its_bif():
+    m = _anharmonic()
+    halves = Model([W], [m.losses[0] / 2, m.losses[0] / 2, m.losses[1]])
+
+    whole = numerics.bif(m, W, 5.0)
+    split = numerics.bif(halves, W, 5.0)
+
+    np.testing.assert_allclose(split[:2], whole[0] / 2, rtol=QUADRATURE_RTOL)
+    np.testing.assert_allclose(split[2], whole[1], rtol=QUADRATURE_RTOL)
