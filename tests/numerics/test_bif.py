@@ -250,3 +250,44 @@ def test_splitting_an_example_in_two_halves_splits_its_bif():
 
     np.testing.assert_allclose(split[:2], whole[0] / 2, rtol=QUADRATURE_RTOL)
     np.testing.assert_allclose(split[2], whole[1], rtol=QUADRATURE_RTOL)
+
+
+@pytest.mark.parametrize("beta", [0.1, 1e3])
+def test_two_parameter_quadrature_with_a_quartic_direction_matches_the_gamma_form(
+    beta,
+):
+    a, c = sp.symbols("a c")
+    # Separable total loss (a^4 + c^2) / 2, degenerate along a; tilts cancel.
+    total = (a**4 + c**2) / 2
+    m = Model([a, c], [total / 2 + a + c, total / 2 - a - c])
+    f = a * c + c**2 + a**2
+    beta_symbol = sp.Symbol("beta", positive=True)
+    exact = derivations.bif(m, f, beta_symbol).subs(beta_symbol, beta)
+
+    values = numerics.bif(m, f, beta)
+
+    expected = np.array([float(sp.N(e, 20)) for e in exact])
+    np.testing.assert_allclose(
+        values, expected, atol=QUADRATURE_RTOL * np.max(np.abs(expected))
+    )
+
+
+@pytest.mark.parametrize("beta", [0.1, 30.0])
+def test_three_parameter_quadrature_matches_the_gaussian_form_for_a_cubic_observable(
+    beta,
+):
+    rng = np.random.default_rng(6)
+    X, y = rng.integers(-3, 4, size=(5, 3)), rng.integers(-3, 4, size=5)
+    m = zoo.ridge_regression(X, y, 1)
+    a, c, e = m.params
+    # A cubic observable takes numerics.bif off its closed form, onto the grid.
+    f = a * c * e + a**3
+    exact = derivations.bif(m, f, sp.nsimplify(beta))
+
+    result = numerics.bif(m, f, beta, full_output=True)
+
+    expected = np.array(exact, float).ravel()
+    assert result.rung == "quadrature (double exponential)"
+    np.testing.assert_allclose(
+        result.values, expected, atol=QUADRATURE_RTOL * np.max(np.abs(expected))
+    )
