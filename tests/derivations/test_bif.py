@@ -29,6 +29,7 @@ def _bayesian_linear_regression(X, y, tau):
     return Model(base.params, base.losses, log_prior=prior), base.params
 
 
+@pytest.mark.claim("bif-conjugate-ridge")
 @pytest.mark.parametrize("beta", [sp.Rational(1, 100), sp.Rational(2, 3), 7, 10**6])
 def test_bif_of_conjugate_regression_is_the_ridge_influence_at_alpha_tau_over_beta(
     beta,
@@ -66,6 +67,7 @@ def test_localisation_acts_exactly_as_damping_gamma_over_beta_for_least_squares(
     assert (exact - damped).applyfunc(sp.simplify) == sp.zeros(m.n, 1)
 
 
+@pytest.mark.claim("bif-to-if")
 @pytest.mark.parametrize(
     "build",
     [
@@ -85,6 +87,7 @@ def test_bif_tends_to_the_influence_function_as_beta_grows(build):
     assert limits - derivations.influence(m, f) == sp.zeros(m.n, 1)
 
 
+@pytest.mark.claim("bif-to-if")
 def test_quadratic_observable_has_the_series_coefficient_as_exact_one_over_beta_term():
     m = zoo.gaussian_mean([1, 2, 6], prior_precision=1)
     (mu,) = m.params
@@ -115,6 +118,7 @@ def test_bif_is_the_derivative_of_the_posterior_mean_in_the_data_weight():
     assert sp.simplify(sp.diff(mean, b).subs(b, 1) - exact) == 0
 
 
+@pytest.mark.claim("bif-quartic-root-beta")
 def test_quartic_bif_grows_like_root_beta_with_the_gamma_function_constant():
     w = sp.Symbol("w")
     m = Model([w], [w**4 / 4 + w, w**4 / 4 - w])
@@ -158,6 +162,7 @@ def test_a_nonpositive_beta_is_refused():
         derivations.bif(m, m.params[0], -1)
 
 
+@pytest.mark.claim("bif-conjugate-ridge")
 @pytest.mark.parametrize("beta", [sp.Rational(1, 10), 7])
 def test_quadratic_observable_adds_the_exact_trace_term_at_every_beta(beta):
     X, y = _design(5)

@@ -46,6 +46,7 @@ def _gamma_law_bif(counts, rates, a, beta):
     return [-beta * (c * with_theta - y * with_log) for c, y in zip(rates, counts)]
 
 
+@pytest.mark.claim("bif-to-if")
 def test_leading_coefficient_is_the_influence_function_for_logistic_regression():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(4, 2)).round(2)
@@ -60,6 +61,7 @@ def test_leading_coefficient_is_the_influence_function_for_logistic_regression()
     )
 
 
+@pytest.mark.claim("bif-to-if")
 def test_series_matches_the_exact_gaussian_bif_to_second_order_with_a_prior():
     m = zoo.gaussian_mean([1, 2, 6], prior_precision=3)
     (mu,) = m.params
@@ -75,6 +77,7 @@ def test_series_matches_the_exact_gaussian_bif_to_second_order_with_a_prior():
         )
 
 
+@pytest.mark.claim("bif-to-if")
 def test_localised_series_starts_with_the_influence_damped_by_gamma_over_beta():
     X = [[1, 0], [1, 1], [1, 3]]
     m = zoo.linear_regression(X, [1, 0, 4])
@@ -90,6 +93,7 @@ def test_localised_series_starts_with_the_influence_damped_by_gamma_over_beta():
     assert (exact - c[0] - c[1] / BETA).applyfunc(sp.simplify) == sp.zeros(3, 1)
 
 
+@pytest.mark.claim("bif-gaussian-correction-incomplete")
 def test_gaussian_two_two_term_vanishes_for_a_linear_observable_but_c1_does_not():
     m, w = _anharmonic()
 
@@ -100,6 +104,7 @@ def test_gaussian_two_two_term_vanishes_for_a_linear_observable_but_c1_does_not(
     assert c1 == sp.Matrix([sp.Rational(1, 24), sp.Rational(1, 12)])
 
 
+@pytest.mark.claim("bif-to-if")
 @pytest.mark.parametrize("power", [1, 2])
 def test_series_matches_the_exact_gamma_law_of_a_poisson_rate_to_second_order(power):
     counts, rates = [1, 3], [1, 2]

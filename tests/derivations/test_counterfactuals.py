@@ -44,12 +44,14 @@ def _shapley_by_orderings(value, n):
 # -------------------------------------------------------- overdetermination
 
 
+@pytest.mark.claim("overdetermination")
 def test_leave_one_out_credits_no_ingredient_of_the_overdetermination_game():
     loo = derivations.leave_one_out(derivations.overdetermination(), 4)
 
     assert loo == sp.zeros(4, 1)
 
 
+@pytest.mark.claim("overdetermination")
 def test_shapley_gives_each_sufficient_cause_one_half():
     phi = derivations.shapley(derivations.overdetermination(), 4)
 
@@ -75,6 +77,7 @@ def test_shapley_equals_the_average_marginal_contribution_over_orderings(seed):
     assert derivations.shapley(v, 4) == _shapley_by_orderings(v, 4)
 
 
+@pytest.mark.claim("shapley-axioms")
 @pytest.mark.parametrize("seed", [2, 3])
 def test_shapley_values_sum_to_the_value_of_everyone_minus_the_empty_set(seed):
     v = _random_game(5, seed)
@@ -84,6 +87,7 @@ def test_shapley_values_sum_to_the_value_of_everyone_minus_the_empty_set(seed):
     assert sum(phi) == v(frozenset(range(5))) - v(frozenset())
 
 
+@pytest.mark.claim("shapley-axioms")
 def test_shapley_gives_interchangeable_players_equal_values():
     w = _random_game(5, seed=4)
     swap = {0: 1, 1: 0}
@@ -97,6 +101,7 @@ def test_shapley_gives_interchangeable_players_equal_values():
     assert phi[0] == phi[1]
 
 
+@pytest.mark.claim("shapley-axioms")
 def test_shapley_gives_a_null_player_zero():
     w = _random_game(5, seed=5)
 
@@ -106,6 +111,7 @@ def test_shapley_gives_a_null_player_zero():
     assert derivations.shapley(v, 5)[2] == 0
 
 
+@pytest.mark.claim("shapley-axioms")
 def test_shapley_is_linear_in_the_game():
     v, w = _random_game(4, seed=6), _random_game(4, seed=7)
     p, q = sp.Rational(2, 3), sp.Rational(-7, 5)
@@ -165,6 +171,7 @@ def test_leave_one_out_of_an_additive_game_is_minus_each_contribution():
 # -------------------------------------------------------- influence curves
 
 
+@pytest.mark.claim("influence-curve-mean")
 def test_influence_curve_of_the_mean_is_z_minus_the_mean():
     ic = derivations.influence_curve(lambda E: E(x), z)
 
@@ -185,6 +192,7 @@ def test_influence_curve_of_the_squared_mean_follows_the_chain_rule():
     assert sp.expand(ic - 2 * E_F(x) * (z - E_F(x))) == 0
 
 
+@pytest.mark.claim("influence-curve-mean")
 def test_normal_influence_curve_of_the_mean_is_z_minus_mu():
     X = Normal("X", mu, sigma)
 

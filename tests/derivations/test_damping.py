@@ -28,6 +28,7 @@ def test_proximal_objective_keeps_the_minimiser_of_the_original_loss():
     assert proximal == derivations.minimiser(m)[0]
 
 
+@pytest.mark.claim("damping-proximal")
 def test_influence_of_the_proximal_objective_is_the_damped_influence():
     m = zoo.linear_regression([[1, 0], [1, 1], [1, 3]], [1, 0, 4])
     w0, w1 = m.params
@@ -38,6 +39,7 @@ def test_influence_of_the_proximal_objective_is_the_damped_influence():
     assert _zero(exact - derivations.influence(m, f, damping=lam))
 
 
+@pytest.mark.claim("damping-proximal")
 def test_proximal_objective_at_a_point_of_the_product_hyperbola_is_the_damped_one():
     m = zoo.product_model([1, 2, 6])
     a, c = m.params

@@ -99,6 +99,7 @@ def test_gradient_flow_of_the_network_follows_the_mode_strengths():
         np.testing.assert_allclose([w[k, k] for w in W], G, rtol=ODE_TOL)
 
 
+@pytest.mark.claim("deep-linear-rotation-symmetric")
 def test_the_generators_match_finite_difference_svds():
     rng = np.random.default_rng(4)
     W = rng.normal(size=(3, 3))
@@ -122,6 +123,7 @@ def test_the_generators_match_finite_difference_svds():
     np.testing.assert_allclose((Vp - Vm) / (2 * h), Vt.T @ B, atol=1e-7)
 
 
+@pytest.mark.claim("deep-linear-rotation-symmetric")
 def test_the_familiar_rotation_form_needs_a_symmetric_perturbation():
     s1, s2 = sp.symbols("s_1 s_2", positive=True)
     e12, e21 = sp.symbols("E_12 E_21")
@@ -182,6 +184,7 @@ def test_the_sensitivity_overshoot_at_half_height_has_a_closed_form():
     )
 
 
+@pytest.mark.claim("deep-linear-mode-formula")
 def test_the_pair_equations_match_a_numerical_linearisation_of_the_balanced_flow():
     rng = np.random.default_rng(7)
     G, s_ = np.array([0.7, 0.2]), np.array([3.0, 0.5])
@@ -213,6 +216,7 @@ def test_the_correlation_responses_solve_the_pair_equations_from_zero():
         assert sp.simplify(response.subs({dl.Gk: dl.Gj, t: 0})) == 0
 
 
+@pytest.mark.claim("deep-linear-mode-formula")
 def test_the_rotation_picture_gives_the_symmetric_response_exactly():
     E = sp.Matrix(2, 2, sp.symbols("E_jj E_jk E_kj E_kk"))
     _, A, B = dl.svd_generators([dl.sj, dl.sk], E)
@@ -232,6 +236,7 @@ def test_the_response_derivation_is_in_the_catalogue():
     assert "relaxation" in str(story)
 
 
+@pytest.mark.claim("deep-linear-rotation-symmetric")
 def test_the_generators_solve_the_differentiated_svd():
     s1, s2 = sp.symbols("s_1 s_2", positive=True)
     e = sp.Matrix(2, 2, sp.symbols("E_11 E_12 E_21 E_22"))

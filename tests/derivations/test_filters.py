@@ -77,6 +77,7 @@ def test_training_filter_first_order_term_in_lr_is_exact():
     assert sp.simplify(series.coeff(lr, 1) - t * sigma * sp.exp(-t * sigma) / 2) == 0
 
 
+@pytest.mark.claim("early-stopping-damping")
 def test_early_stopping_ratio_is_the_flow_filter_over_damping_one_over_t():
     sigma = np.logspace(-3, 3, 13)
     t = 0.7
@@ -88,6 +89,7 @@ def test_early_stopping_ratio_is_the_flow_filter_over_damping_one_over_t():
     )
 
 
+@pytest.mark.claim("early-stopping-damping")
 def test_early_stopping_ratio_lies_between_one_and_the_stated_bound():
     x = np.r_[0.0, np.logspace(-8, 4, 4001)]
 
@@ -97,6 +99,7 @@ def test_early_stopping_ratio_lies_between_one_and_the_stated_bound():
     assert np.all(r <= STATED_UPPER)
 
 
+@pytest.mark.claim("early-stopping-damping")
 def test_early_stopping_ratio_tends_to_one_like_x_over_2_and_1_over_x():
     x = sp.Symbol("x", positive=True)
     r = early_stopping_ratio(x)
@@ -105,6 +108,7 @@ def test_early_stopping_ratio_tends_to_one_like_x_over_2_and_1_over_x():
     assert sp.limit((r - 1) * x, x, sp.oo) == 1
 
 
+@pytest.mark.claim("early-stopping-damping")
 def test_early_stopping_peak_agrees_with_a_direct_maximisation():
     found = scipy.optimize.minimize_scalar(
         lambda x: -early_stopping_ratio(x),
@@ -121,6 +125,7 @@ def test_early_stopping_peak_agrees_with_a_direct_maximisation():
     assert float(r_star) <= STATED_UPPER
 
 
+@pytest.mark.claim("early-stopping-damping")
 def test_early_stopping_peak_is_a_stationary_point_to_its_digits():
     x = sp.Symbol("x", positive=True)
     x_star, r_star = early_stopping_peak(digits=30)
@@ -167,6 +172,7 @@ def _gd_ratio_peak(steps, time):
     return -found.fun
 
 
+@pytest.mark.claim("early-stopping-damping")
 def test_gd_exceeds_the_flow_bound_by_order_one_over_t_steps():
     # The bound [1, 1.2985] is gradient flow's; T steps of GD with lr T = t
     # exceed it, by an amount that shrinks like 1/T.

@@ -81,12 +81,14 @@ def test_gauss_newton_with_weights_plus_gap_is_the_weighted_hessian():
 # ------------------------------------------------------ when G equals H
 
 
+@pytest.mark.claim("gauss-newton-equals-hessian")
 def test_gap_vanishes_everywhere_for_a_model_linear_in_its_parameters():
     om = OutputModel([a, c], [a + c * xi for xi in x], _squared(z), y)
 
     assert hessian_gap(om, [a, c]) == sp.zeros(2, 2)
 
 
+@pytest.mark.claim("gauss-newton-equals-hessian")
 def test_gap_vanishes_where_every_residual_vanishes():
     targets = [sp.exp(2 * xi) for xi in x]
     om = OutputModel([w], [sp.exp(w * xi) for xi in x], _squared(targets), y)
@@ -94,6 +96,7 @@ def test_gap_vanishes_where_every_residual_vanishes():
     assert hessian_gap(om, [2]) == sp.zeros(1, 1)
 
 
+@pytest.mark.claim("gauss-newton-equals-hessian")
 def test_gap_vanishes_at_the_product_minimum_although_residuals_do_not():
     om = OutputModel([a, c], [a * c] * 3, _squared(z), y)
     at = {a: 1, c: sum(z) / 3}
@@ -104,6 +107,7 @@ def test_gap_vanishes_at_the_product_minimum_although_residuals_do_not():
     assert _zero(hessian_gap(om, at))
 
 
+@pytest.mark.claim("gauss-newton-equals-hessian")
 def test_gap_vanishes_on_the_whole_hyperbola_of_the_product_model_with_inputs():
     # Outputs x_i g(theta) with g = a c: the gap is (dL/dg) grad^2 g, and
     # stationarity off the origin forces dL/dg = 0.
@@ -118,6 +122,7 @@ def test_gap_vanishes_on_the_whole_hyperbola_of_the_product_model_with_inputs():
     assert _zero(hessian_gap(om, at))
 
 
+@pytest.mark.claim("gauss-newton-equals-hessian")
 def test_gauss_newton_differs_from_the_hessian_at_the_product_saddle():
     om = OutputModel([a, c], [a * c] * 3, _squared(z), y)
     s = sum(z)
@@ -126,6 +131,7 @@ def test_gauss_newton_differs_from_the_hessian_at_the_product_saddle():
     assert _zero(hessian_gap(om, [0, 0]) - sp.Matrix([[0, -s], [-s, 0]]))
 
 
+@pytest.mark.claim("gauss-newton-equals-hessian")
 def test_gauss_newton_differs_from_the_hessian_at_a_minimum_of_exponential_regression():
     om = _exponential()
     at = {w: sp.log(2)}
@@ -147,6 +153,7 @@ def test_bregman_divergence_of_a_squared_loss_is_half_the_squared_distance():
     assert sp.expand(D - (u - u0) ** 2 / 2) == 0
 
 
+@pytest.mark.claim("pbrf-linearisation")
 @pytest.mark.parametrize("normalization", ["sum", "mean"])
 def test_pbrf_influence_is_the_ift_derivative_of_the_proximal_bregman_objective(
     normalization,
@@ -192,6 +199,7 @@ def test_pbrf_influence_equals_the_damped_influence_function_when_g_equals_h():
     assert _zero(pbrf - damped)
 
 
+@pytest.mark.claim("pbrf-linearisation")
 def test_mean_pbrf_influence_is_n_times_the_sum_influence_at_n_times_the_damping():
     om = _exponential()
     at = {w: sp.log(2)}

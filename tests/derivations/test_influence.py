@@ -170,6 +170,7 @@ def test_minimiser_with_symbolic_weights_solves_the_weighted_normal_equations():
 # ------------------------------------------------------------------ damping
 
 
+@pytest.mark.claim("damping-proximal")
 def test_damped_influence_is_the_influence_of_the_proximal_objective():
     X, y = [[ui] for ui in u], list(v)
     m = zoo.linear_regression(X, y)
@@ -180,6 +181,7 @@ def test_damped_influence_is_the_influence_of_the_proximal_objective():
     assert _zero_matrix(derivations.influence(m, theta, damping=lam) - expected)
 
 
+@pytest.mark.claim("damping-proximal")
 def test_damped_influence_tends_to_the_undamped_one_as_lambda_goes_to_zero():
     X, y = [[ui] for ui in u], list(v)
     m = zoo.linear_regression(X, y)

@@ -98,6 +98,7 @@ def test_reweighting_response_is_sherman_morrison_for_a_line_with_intercept(j):
     assert _zero(response - expected)
 
 
+@pytest.mark.claim("leverage")
 def test_reweighting_response_is_rational_in_the_weight_with_one_pole():
     m, _ = _symbolic()
     b_1 = m.weights[0]
@@ -130,6 +131,7 @@ def test_reweighting_response_is_zero_at_the_trained_weight():
 # ----------------------------------------------------------------- series
 
 
+@pytest.mark.claim("leverage")
 def test_series_coefficients_are_minus_influence_times_powers_of_leverage():
     m, oracle = _symbolic()
     (theta,) = m.params
@@ -147,6 +149,7 @@ def test_series_has_the_requested_number_of_coefficients():
     assert len(derivations.reweighting_series(m, m.params[0], 0, order=4)) == 4
 
 
+@pytest.mark.claim("leverage")
 def test_series_for_a_line_with_intercept_gains_one_leverage_per_term():
     m, oracle = _numeric()
     f = _linear(m, _NUMERIC_F)
@@ -168,6 +171,7 @@ def test_series_order_below_one_is_an_error():
 # ---------------------------------------------------------- leave one out
 
 
+@pytest.mark.claim("leverage")
 @pytest.mark.parametrize("j", [0, 1, 2])
 def test_leave_one_out_is_minus_influence_over_one_minus_leverage(j):
     m, oracle = _symbolic()

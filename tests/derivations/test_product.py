@@ -39,6 +39,7 @@ def _centred(values):
 # ------------------------------------------------------- the product a c
 
 
+@pytest.mark.claim("product-pseudo-inverse")
 def test_pseudo_inverse_influence_of_the_product_is_the_centred_datum_over_n():
     m = zoo.product_model(z)
     a, c = m.params
@@ -75,6 +76,7 @@ def test_damped_influence_of_the_product_is_r_v_squared_over_n_v_squared_plus_la
     assert _zero(derivations.influence(m, a * c, damping=lam, at=at) - expected)
 
 
+@pytest.mark.claim("product-pseudo-inverse")
 def test_exact_leave_one_out_of_the_product_is_minus_the_centred_datum_over_n_minus_1():
     m = zoo.product_model(z)
 
@@ -128,6 +130,7 @@ def test_tilted_damped_influence_equals_the_eigenbasis_formula():
 # ------------------------------------------ the claim about a^2, and rates
 
 
+@pytest.mark.claim("damped-a-squared-finite")
 def test_damped_influence_on_a_squared_has_no_pole_at_zero_damping():
     m = zoo.product_model(z)
     a, _ = m.params
@@ -137,6 +140,7 @@ def test_damped_influence_on_a_squared_has_no_pole_at_zero_damping():
     assert pole == sp.zeros(3, 1)
 
 
+@pytest.mark.claim("damped-a-squared-finite")
 def test_zero_damping_limit_on_a_squared_is_two_s_r_over_n_v_squared():
     m = zoo.product_model(z)
     a, c = m.params
@@ -148,6 +152,7 @@ def test_zero_damping_limit_on_a_squared_is_two_s_r_over_n_v_squared():
     assert _zero(finite - 2 * s * _centred(z) / (3 * (t**2 + at[c] ** 2)))
 
 
+@pytest.mark.claim("damped-a-squared-finite")
 def test_zero_damping_limit_on_a_squared_differs_between_two_minimisers():
     m = zoo.product_model(DATA)
     a, _ = m.params
@@ -162,6 +167,7 @@ def test_zero_damping_limit_on_a_squared_differs_between_two_minimisers():
     assert at_two == 6 * r / sp.Rational(75, 4)
 
 
+@pytest.mark.claim("damped-a-squared-finite")
 def test_zero_damping_limit_equals_the_pseudo_inverse_influence():
     m = zoo.product_model(z)
     a, c = m.params
@@ -173,6 +179,7 @@ def test_zero_damping_limit_equals_the_pseudo_inverse_influence():
     assert _zero(finite - pinv)
 
 
+@pytest.mark.claim("damped-a-squared-finite")
 def test_damped_influence_on_a_squared_approaches_its_limit_linearly_in_lambda():
     m = zoo.product_model(DATA)
     a, _ = m.params
@@ -186,6 +193,7 @@ def test_damped_influence_on_a_squared_approaches_its_limit_linearly_in_lambda()
     assert slope == [sp.Rational(-6, 900) * r for r in (-2, -1, 3)]
 
 
+@pytest.mark.claim("damped-a-squared-finite")
 def test_tilted_influence_on_a_squared_diverges_like_minus_2_w_a_squared_over_lambda():
     tilts = [w[0], w[1], -w[0] - w[1]]
     m = zoo.tilted_product_model(z, tilts)
@@ -207,6 +215,7 @@ def test_tilted_damped_influence_on_the_product_stays_finite():
     assert pole == sp.zeros(3, 1)
 
 
+@pytest.mark.claim("damping-proximal")
 def test_large_damping_influence_decays_like_minus_grad_f_dot_grad_l_over_lambda():
     m = zoo.product_model(z)
     a, c = m.params
@@ -219,6 +228,7 @@ def test_large_damping_influence_decays_like_minus_grad_f_dot_grad_l_over_lambda
     assert _zero(sp.Matrix(rate) + sp.Matrix([2 * t * g for g in grads]))
 
 
+@pytest.mark.claim("damping-proximal")
 def test_regular_model_damped_influence_has_exact_limits_at_zero_and_infinity():
     m = zoo.gaussian_mean(z)
     (mu,) = m.params

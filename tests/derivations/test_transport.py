@@ -25,6 +25,7 @@ def _tilted_quadratic():
     return Model([a, c], [quadratic + 2 * a - c, -2 * a + c]), (a, c)
 
 
+@pytest.mark.claim("transport-if")
 def test_gaussian_transport_cost_equals_the_exact_gaussian_kl_at_every_order():
     m, (a, c) = _tilted_quadratic()
     eps, r1, r2 = sp.symbols("epsilon r_1 r_2")
@@ -46,6 +47,7 @@ def test_gaussian_transport_cost_equals_the_exact_gaussian_kl_at_every_order():
     assert cost[1:] == [0, 0]
 
 
+@pytest.mark.claim("transport-if")
 def test_the_optimal_shift_is_the_influence_of_the_example_on_the_parameters():
     w = sp.Symbol("w")
     m = Model([w], [w**2 / 2 + w**3 / 6 + w**4 / 8 + w / 3, w**2 / 2 - w / 3])
@@ -68,6 +70,7 @@ def test_the_log_partition_term_is_a_nonzero_constant():
     assert leading.subs(r, 0) == sp.Rational(1, 2)
 
 
+@pytest.mark.claim("transport-if")
 def test_singular_cost_is_bounded_when_the_gradient_avoids_the_null_space():
     H = sp.Matrix([[1, 0], [0, 0]])
     g = sp.Matrix([3, 0])
@@ -80,6 +83,7 @@ def test_singular_cost_is_bounded_when_the_gradient_avoids_the_null_space():
     assert sp.factor(cost) == (r[0] + 3) ** 2 / 2
 
 
+@pytest.mark.claim("transport-if")
 def test_singular_cost_is_unbounded_below_with_a_null_space_component():
     H = sp.Matrix([[1, 0], [0, 0]])
     g = sp.Matrix([3, 1])

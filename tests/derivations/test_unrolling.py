@@ -49,6 +49,7 @@ def test_symbolic_t_closed_form_equals_the_exact_recursion_at_each_t():
         assert sp.simplify(closed.subs(T, steps) - recursion) == sp.zeros(m.n, 1)
 
 
+@pytest.mark.claim("unrolling-long-training-limit")
 def test_closed_form_from_the_minimiser_is_minus_the_matrix_power_formula():
     m = _ridge()
     a, b = m.params
@@ -70,6 +71,7 @@ def test_closed_form_from_the_minimiser_is_minus_the_matrix_power_formula():
     )
 
 
+@pytest.mark.claim("unrolling-long-training-limit")
 def test_closed_form_tends_to_the_if_at_the_rate_max_abs_one_minus_lr_sigma():
     m = _ridge()
     a, b = m.params
@@ -92,6 +94,7 @@ def test_closed_form_tends_to_the_if_at_the_rate_max_abs_one_minus_lr_sigma():
     assert sp.limit((closed[2] - influence[2]) / sp.Rational(5, 8) ** T, T, sp.oo) == 0
 
 
+@pytest.mark.claim("unrolling-long-training-limit")
 def test_removal_is_the_weight_factor_one_minus_eps_at_eps_one():
     m = _ridge()
     a, b = m.params
@@ -112,6 +115,7 @@ def test_removal_is_the_weight_factor_one_minus_eps_at_eps_one():
     assert abs(removal + U[i]) < abs(removal + U[i] / m.n)
 
 
+@pytest.mark.claim("unrolling-null-space-growth")
 def test_singular_hessian_null_part_grows_like_lr_t_and_range_part_converges():
     u, v, c = sp.symbols("u v c")
     m = Model([u, v], [(u - 1) ** 2 / 2 + c * v, (u + 1) ** 2 / 2 - c * v])

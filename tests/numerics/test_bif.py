@@ -75,6 +75,7 @@ def test_mpmath_rule_reproduces_the_gamma_function_closed_form_of_a_quartic(beta
     )
 
 
+@pytest.mark.claim("bif-quartic-root-beta")
 def test_quartic_bif_grows_like_root_beta_with_the_gamma_function_constant():
     m = _quartic()
     betas = np.logspace(-2, 8, 6)
@@ -89,6 +90,7 @@ def test_quartic_bif_grows_like_root_beta_with_the_gamma_function_constant():
     np.testing.assert_allclose(first / np.sqrt(betas), -constant, rtol=QUADRATURE_RTOL)
 
 
+@pytest.mark.claim("bif-to-if")
 def test_beta_times_the_gap_to_the_influence_function_tends_to_c1_at_rate_c2():
     m = _anharmonic()
     c0, c1, c2, c3 = _series(m, W, order=3)
@@ -102,6 +104,7 @@ def test_beta_times_the_gap_to_the_influence_function_tends_to_c1_at_rate_c2():
         )
 
 
+@pytest.mark.claim("bif-to-if")
 def test_localisation_gamma_acts_as_damping_gamma_over_beta_at_fixed_ratio():
     m = _anharmonic()
     beta_symbol = sp.Symbol("beta", positive=True)
@@ -168,6 +171,7 @@ def test_a_nonpositive_beta_is_refused():
         numerics.bif(m, m.params[0], -1.0)
 
 
+@pytest.mark.claim("bif-to-if")
 def test_logistic_bif_approaches_the_influence_function_at_the_series_rate():
     m = _logistic()
     f = m.params[0]

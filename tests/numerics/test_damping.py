@@ -57,6 +57,7 @@ def _fitted_exponent(lambdas, values):
 # ------------------------------------- damping is the proximal objective
 
 
+@pytest.mark.claim("damping-proximal")
 def test_damped_influence_on_the_product_model_is_the_slope_of_proximal_refits():
     m = zoo.product_model(DATA)
     a, c = m.params
@@ -71,6 +72,7 @@ def test_damped_influence_on_the_product_model_is_the_slope_of_proximal_refits()
     )
 
 
+@pytest.mark.claim("damping-proximal")
 def test_damped_influence_on_logistic_regression_is_the_slope_of_proximal_refits():
     rng = np.random.default_rng(11)
     X = rng.normal(size=(6, 2))
@@ -104,6 +106,7 @@ def test_damped_influence_in_float64_equals_the_exact_derivation(t):
 # ------------------------------------------------- the product model
 
 
+@pytest.mark.claim("damped-a-squared-finite")
 @pytest.mark.parametrize("t", [0.5, 1.0, 2.0])
 def test_pseudo_inverse_influence_on_a_squared_is_two_s_r_over_n_v_squared(t):
     m = zoo.product_model(DATA)
@@ -119,6 +122,7 @@ def test_pseudo_inverse_influence_on_a_squared_is_two_s_r_over_n_v_squared(t):
     )
 
 
+@pytest.mark.claim("damped-a-squared-finite")
 def test_damped_influence_on_a_squared_reaches_its_finite_limit_at_rate_lambda():
     m = zoo.product_model(DATA)
     a, _ = m.params
@@ -132,6 +136,7 @@ def test_damped_influence_on_a_squared_reaches_its_finite_limit_at_rate_lambda()
     np.testing.assert_allclose(exponent, 1.0, atol=RATE_ATOL)
 
 
+@pytest.mark.claim("damped-a-squared-finite")
 def test_tilted_damped_influence_on_a_squared_grows_like_one_over_lambda():
     m = zoo.tilted_product_model(DATA, [1, -2, 1])
     a, _ = m.params
@@ -144,6 +149,7 @@ def test_tilted_damped_influence_on_a_squared_grows_like_one_over_lambda():
     np.testing.assert_allclose(_fitted_exponent(lambdas, values), -1.0, atol=RATE_ATOL)
 
 
+@pytest.mark.claim("damped-a-squared-finite")
 def test_tilted_damped_influence_times_lambda_tends_to_minus_two_w_a_squared():
     m = zoo.tilted_product_model(DATA, [1, -2, 1])
     a, _ = m.params
@@ -155,6 +161,7 @@ def test_tilted_damped_influence_times_lambda_tends_to_minus_two_w_a_squared():
     np.testing.assert_allclose(scaled, [-2.0, 4.0, -2.0], rtol=1e-7)
 
 
+@pytest.mark.claim("damping-proximal")
 def test_large_damping_influence_decays_like_minus_grad_f_dot_grad_l_over_lambda():
     m = zoo.product_model(DATA)
     a, _ = m.params
@@ -178,6 +185,7 @@ def test_large_damping_influence_decays_like_minus_grad_f_dot_grad_l_over_lambda
     )
 
 
+@pytest.mark.claim("product-pseudo-inverse")
 def test_retrained_product_leave_one_out_is_minus_the_centred_datum_over_n_minus_1():
     m = zoo.product_model(DATA)
     a, c = m.params

@@ -57,6 +57,7 @@ def test_the_closed_forms_do_not_overflow_at_long_times():
     np.testing.assert_allclose(dG_dc[0], -S, rtol=FLOAT_RTOL)
 
 
+@pytest.mark.claim("deep-linear-mode-formula")
 @pytest.mark.parametrize("Y", [AGREE, DISAGREE], ids=["agree", "disagree"])
 def test_the_mode_formula_matches_the_exact_tangent_over_the_whole_run(Y):
     times = np.linspace(0.0, 25.0, 126)
@@ -67,6 +68,7 @@ def test_the_mode_formula_matches_the_exact_tangent_over_the_whole_run(Y):
     np.testing.assert_allclose(modes, exact, rtol=0, atol=FLOW_ATOL)
 
 
+@pytest.mark.claim("deep-linear-mode-formula")
 def test_the_mode_formula_holds_for_a_rotated_basis_and_a_larger_init():
     rng = np.random.default_rng(6)
     R, _ = np.linalg.qr(rng.normal(size=(2, 2)))
@@ -103,6 +105,7 @@ def test_the_tangent_solves_its_own_finite_difference_of_training():
     np.testing.assert_allclose(dW, central, rtol=0, atol=1e-7)
 
 
+@pytest.mark.claim("deep-linear-mode-formula")
 def test_the_rotation_picture_misses_a_relaxation_of_order_a_power_of_init():
     # Its error is E_- sigma e^{-(s1 + s2) t} / (s1 + s2), largest near the first
     # transition where e^{-(s1+s2) t} = (G0/s1)^{(s1+s2)/(2 s1)}.
@@ -123,6 +126,7 @@ def test_the_rotation_picture_misses_a_relaxation_of_order_a_power_of_init():
     assert errors[0] < 1e-3
 
 
+@pytest.mark.claim("deep-linear-mode-formula")
 def test_the_rotation_picture_is_exact_for_symmetric_perturbations():
     # Labels y_p = lambda_p x_p make every y_p x_p^T symmetric; three whitened
     # inputs at 120 degrees keep the perturbations off the diagonal.
@@ -138,6 +142,7 @@ def test_the_rotation_picture_is_exact_for_symmetric_perturbations():
     np.testing.assert_allclose(rotation, exact, rtol=0, atol=FLOW_ATOL)
 
 
+@pytest.mark.claim("deep-linear-sign-flips")
 @pytest.mark.parametrize(
     "Y, example, signs",
     [
@@ -162,6 +167,7 @@ def test_the_sign_changes_sit_between_the_transitions(Y, example, signs):
     assert np.all((t1 < flips) & (flips < t2))
 
 
+@pytest.mark.claim("deep-linear-sign-flips")
 @pytest.mark.parametrize("Y", [AGREE, DISAGREE], ids=["agree", "disagree"])
 def test_the_sign_changes_are_sign_changes_of_the_exact_influence(Y):
     flips = nd.sign_changes(X, Y, X[Q], Y[Q], ORTHOGONAL, INIT, 40.0)
@@ -175,6 +181,7 @@ def test_the_sign_changes_are_sign_changes_of_the_exact_influence(Y):
     np.testing.assert_allclose(at, 0.0, atol=1e-8 * scale)
 
 
+@pytest.mark.claim("deep-linear-sign-flips")
 def test_the_sign_changes_close_in_on_the_transitions_as_the_init_shrinks():
     # t_k grows like log(1/G0) / (2 s_k); the first flip lags t_1 and the
     # second leads t_2 by times that grow far more slowly, so on the scale of
@@ -191,6 +198,7 @@ def test_the_sign_changes_close_in_on_the_transitions_as_the_init_shrinks():
     assert np.all(np.array(leads) > 0) and np.all(np.diff(leads) < 0)
 
 
+@pytest.mark.claim("deep-linear-sign-flips")
 def test_the_influence_between_orthogonal_inputs_tends_to_zero_like_t_e_minus_2_s2_t():
     # The second mode settles like e^{-2 s_2 t}, and dG/ds - 1 carries a factor
     # t; corrections are O(1/t^2) in the slope and O(e^{-2 s_2 t}) in value.
@@ -203,6 +211,7 @@ def test_the_influence_between_orthogonal_inputs_tends_to_zero_like_t_e_minus_2_
     assert np.all(np.diff(np.abs(values)) < 0) and abs(values[-1]) < 1e-5
 
 
+@pytest.mark.claim("deep-linear-sign-flips")
 def test_the_influence_between_parallel_inputs_tends_to_that_of_least_squares():
     # At t = oo, dW/db_p = r_p x_p^T / n (Sigma_xx = I): influence -r_q.r_p x_p.x_q/n.
     modes = nd.influence_over_time(

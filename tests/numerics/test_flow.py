@@ -124,6 +124,7 @@ def test_quartic_flow_response_matches_its_exact_solution():
     )
 
 
+@pytest.mark.claim("unrolling-null-space-growth")
 def test_quartic_minimum_response_grows_like_t_with_slope_two_a_over_five():
     a = 0.4
     m, theta = _quartic(a)
@@ -135,6 +136,7 @@ def test_quartic_minimum_response_grows_like_t_with_slope_two_a_over_five():
     np.testing.assert_allclose(slope, 2 * a / 5, rtol=1e-6)
 
 
+@pytest.mark.claim("unrolling-gd-to-flow")
 def test_gradient_descent_tends_to_the_flow_at_rate_lr():
     rng = np.random.default_rng(3)
     X = rng.normal(size=(8, 2))

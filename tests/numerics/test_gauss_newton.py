@@ -78,6 +78,7 @@ def test_pbrf_influence_in_float64_equals_the_exact_derivation(normalization):
     )
 
 
+@pytest.mark.claim("pbrf-linearisation")
 @pytest.mark.parametrize("normalization", ["sum", "mean"])
 def test_linearised_pbrf_influence_is_the_slope_of_the_exact_pbrf_minimiser(
     normalization,
@@ -95,6 +96,7 @@ def test_linearised_pbrf_influence_is_the_slope_of_the_exact_pbrf_minimiser(
     )
 
 
+@pytest.mark.claim("pbrf-linearisation")
 def test_linearised_pbrf_at_the_minimiser_is_the_slope_of_the_exact_pbrf_minimiser():
     om = _exponential()
     at = [np.log(2)]
@@ -117,6 +119,7 @@ def test_pbrf_influence_differs_from_the_influence_function_where_g_is_not_h():
     np.testing.assert_allclose(pbrf, influence * 76 / 68, rtol=FLOAT_RTOL)
 
 
+@pytest.mark.claim("pbrf-linearisation")
 def test_mean_pbrf_influence_is_n_times_the_sum_one_at_n_times_the_damping():
     om = _two_outputs()
     at = [0.5, -1.0]

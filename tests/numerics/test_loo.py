@@ -97,6 +97,7 @@ def test_loo_equals_scipy_refits_for_logistic_regression_with_ridge():
     np.testing.assert_allclose(numerics.loo(m, f), expected, rtol=0, atol=atol)
 
 
+@pytest.mark.claim("leverage")
 def test_loo_is_minus_influence_over_one_minus_leverage_for_least_squares():
     # For a linear observable of least squares, Sherman-Morrison gives
     # LOO_j = -I_j / (1 - h_j) exactly, with h_j the hat-matrix diagonal.
@@ -119,6 +120,7 @@ def test_loo_raises_when_removing_an_example_leaves_a_flat_direction():
         numerics.loo(m, m.params[0])
 
 
+@pytest.mark.claim("loo-first-order")
 def test_first_order_error_of_the_influence_function_shrinks_like_one_over_n():
     # Logistic regression with ridge alpha = n (so the penalty per example is
     # fixed): theta* tends to a population minimiser, H grows like n, I_j is

@@ -21,6 +21,7 @@ def logistic(seed, n=8, d=3, alpha=0.3):
     return m, sum(ci * p for ci, p in zip(c, m.params)), rng
 
 
+@pytest.mark.claim("replay-checkpoints")
 @pytest.mark.parametrize("steps, k", [(40, 2), (27, 3), (50, 7)])
 def test_replay_equals_the_forward_recursion_on_logistic_regression(steps, k):
     m, f, rng = logistic(0)
@@ -30,6 +31,7 @@ def test_replay_equals_the_forward_recursion_on_logistic_regression(steps, k):
     np.testing.assert_allclose(got, expected, rtol=FLOAT_RTOL, atol=0)
 
 
+@pytest.mark.claim("replay-checkpoints")
 def test_replay_equals_the_forward_recursion_with_batches_and_a_schedule():
     m, f, rng = logistic(1, n=10)
     steps = 33
@@ -65,6 +67,7 @@ def test_learning_rate_and_start_metagradients_equal_central_differences():
     np.testing.assert_allclose(result.theta, train(m, steps, lr, init), rtol=0)
 
 
+@pytest.mark.claim("replay-checkpoints")
 @pytest.mark.parametrize("k, power", [(2, 6), (3, 4), (4, 3), (10, 2)])
 def test_stored_states_and_recomputed_steps_follow_the_closed_form_at_powers_of_k(
     k, power
@@ -80,6 +83,7 @@ def test_stored_states_and_recomputed_steps_follow_the_closed_form_at_powers_of_
     )
 
 
+@pytest.mark.claim("replay-checkpoints")
 @pytest.mark.parametrize("steps, k", [(1, 2), (2, 2), (5, 2), (37, 3), (50, 4)])
 def test_counters_match_the_recursion_and_the_log_bound_for_any_length(steps, k):
     m, f, _ = logistic(4, n=4, d=2)
@@ -92,6 +96,7 @@ def test_counters_match_the_recursion_and_the_log_bound_for_any_length(steps, k)
     assert result.recomputed_steps <= depth * steps
 
 
+@pytest.mark.claim("replay-checkpoints")
 def test_the_log_bound_on_stored_states_holds_for_every_length_up_to_2000():
     for k in (2, 3, 5, 10):
         for steps in range(2, 2001):

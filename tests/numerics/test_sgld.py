@@ -15,6 +15,7 @@ from tests.tolerances import FLOAT_RTOL, MC_STDERRS
 from theory import Model, zoo
 
 
+@pytest.mark.claim("sgld-bias")
 def test_stationary_covariance_of_ula_solves_the_discrete_lyapunov_equation():
     rng = np.random.default_rng(0)
     B = rng.normal(size=(3, 3))
@@ -28,6 +29,7 @@ def test_stationary_covariance_of_ula_solves_the_discrete_lyapunov_equation():
     np.testing.assert_allclose(C, expected, rtol=FLOAT_RTOL)
 
 
+@pytest.mark.claim("sgld-bias")
 @pytest.mark.parametrize("step", [0.05, 0.2])
 def test_sgld_is_within_3_5_standard_errors_of_the_exact_bif_after_its_bias(step):
     m = zoo.gaussian_mean([1, 2, 6], prior_precision=1)
@@ -38,6 +40,7 @@ def test_sgld_is_within_3_5_standard_errors_of_the_exact_bif_after_its_bias(step
     assert np.all(np.abs(r.values - r.exact - r.bias) <= MC_STDERRS * r.stderr)
 
 
+@pytest.mark.claim("sgld-bias")
 def test_the_larger_step_has_a_bias_far_beyond_the_standard_error():
     m = zoo.gaussian_mean([1, 2, 6], prior_precision=1)
     (mu,) = m.params

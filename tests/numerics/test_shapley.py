@@ -69,6 +69,7 @@ def test_exact_shapley_of_ridge_equals_the_sum_over_all_subsets_of_refits():
     np.testing.assert_allclose(numerics.shapley(m, f), expected, rtol=RETRAIN_RTOL)
 
 
+@pytest.mark.claim("shapley-axioms")
 def test_shapley_values_of_ridge_sum_to_the_full_value_minus_the_empty_value():
     # Ridge on no data has theta* = 0, so v(empty) = 0.
     rng = np.random.default_rng(1)
@@ -79,6 +80,7 @@ def test_shapley_values_of_ridge_sum_to_the_full_value_minus_the_empty_value():
     np.testing.assert_allclose(numerics.shapley(m, f).sum(), full, rtol=RETRAIN_RTOL)
 
 
+@pytest.mark.claim("shapley-axioms")
 def test_two_identical_examples_get_equal_shapley_values():
     rng = np.random.default_rng(2)
     X, y = rng.normal(size=(6, 2)), rng.normal(size=6)
@@ -90,6 +92,7 @@ def test_two_identical_examples_get_equal_shapley_values():
     np.testing.assert_allclose(phi[1], phi[0], rtol=RETRAIN_RTOL)
 
 
+@pytest.mark.claim("shapley-axioms")
 def test_an_example_with_an_identically_zero_loss_gets_zero_shapley_value():
     # x = 0 and y = 0 make (y - x.theta)^2 / 2 vanish for every theta.
     rng = np.random.default_rng(3)
@@ -124,6 +127,7 @@ def test_exact_shapley_of_a_random_game_equals_the_sum_over_all_subsets():
     )
 
 
+@pytest.mark.claim("shapley-axioms")
 def test_a_player_that_never_changes_the_value_gets_zero():
     table = _table(np.random.default_rng(6), 5)
 
@@ -133,6 +137,7 @@ def test_a_player_that_never_changes_the_value_gets_zero():
     np.testing.assert_allclose(numerics.shapley(game, n=5)[2], 0.0, atol=FLOAT_ATOL)
 
 
+@pytest.mark.claim("shapley-axioms")
 def test_shapley_is_linear_in_the_game():
     rng = np.random.default_rng(7)
     v, w = _table(rng, 5), _table(rng, 5)
@@ -149,6 +154,7 @@ def test_shapley_is_linear_in_the_game():
     )
 
 
+@pytest.mark.claim("overdetermination")
 def test_overdetermination_gives_one_half_to_each_sufficient_cause():
     def outcome(S):
         return float(bool(S & {0, 1}))

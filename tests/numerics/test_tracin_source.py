@@ -38,6 +38,7 @@ def slope(errors, lrs):
 # ---------------------------------------------------------------- TracIn
 
 
+@pytest.mark.claim("tracin-identity-jacobians")
 def test_tracin_equals_exact_unrolling_when_every_step_jacobian_is_the_identity():
     rng = np.random.default_rng(0)
     m, _, _ = linear_loss_model(rng)
@@ -55,6 +56,7 @@ def test_tracin_equals_exact_unrolling_when_every_step_jacobian_is_the_identity(
     np.testing.assert_allclose(got, exact, rtol=FLOAT_RTOL)
 
 
+@pytest.mark.claim("tracin-identity-jacobians")
 def test_tracin_also_freezes_the_observables_gradient_at_each_checkpoint():
     # Linear losses, f = w_1^2: theta_t = theta_0 - eta t sum_j g_j exactly, so
     # exact - TracIn = -2 eta g_i1 sum_t (w_1(T) - w_1(t)) = eta^2 T(T+1) g_i1 G_1.
@@ -68,6 +70,7 @@ def test_tracin_also_freezes_the_observables_gradient_at_each_checkpoint():
     np.testing.assert_allclose(gap, expected, rtol=FLOAT_RTOL)
 
 
+@pytest.mark.claim("tracin-identity-jacobians")
 def test_tracin_misses_the_propagation_by_eta_squared_t_choose_2_c_h_g():
     # Exact minus TracIn = eta^2 T(T-1)/2 c^T H g_i(theta_0) + O(eta^3).
     rng = np.random.default_rng(1)
@@ -127,6 +130,7 @@ def test_one_segment_from_the_minimiser_is_the_filtered_influence_function():
     np.testing.assert_allclose(got, expected, rtol=1e-9)
 
 
+@pytest.mark.claim("source-flow-limit")
 def test_one_segment_tends_to_exact_unrolling_in_the_flow_limit_at_rate_eta():
     # exact - SOURCE = -eta c^T U diag(tau sigma e^{-tau sigma} / 2) U^T g_i + O(eta^2)
     rng = np.random.default_rng(5)
@@ -180,6 +184,7 @@ def two_phase_problem(steps_each, lr):
     return m, batches, H, G
 
 
+@pytest.mark.claim("source-flow-limit")
 def test_two_segments_in_the_right_order_tend_to_exact_unrolling_and_reversed_do_not():
     time, c = 0.8, np.array([1.0, -0.4])
     steps_each = np.array([25, 50, 100])
@@ -243,6 +248,7 @@ def test_source_reports_the_papers_downweighting_mean_loss_derivative():
     np.testing.assert_allclose(reported, -m.n * sandbox, rtol=FLOAT_RTOL)
 
 
+@pytest.mark.claim("source-filter-damping")
 def test_the_filter_is_within_1_2985_of_damping_one_over_time_for_positive_curvature():
     time = 2.0
     sigma = np.geomspace(1e-6, 1e3, 20001) / time
@@ -256,6 +262,7 @@ def test_the_filter_is_within_1_2985_of_damping_one_over_time_for_positive_curva
     np.testing.assert_allclose([x, peak], [1.793, 1.2985], atol=5e-4)
 
 
+@pytest.mark.claim("source-filter-damping")
 def test_the_filter_grows_without_bound_for_negative_curvature():
     time = 0.5
     k = np.array([2.0, 4.0, 8.0, 16.0, 32.0])

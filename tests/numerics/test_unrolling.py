@@ -127,6 +127,7 @@ def test_frozen_preconditioner_formula_is_exact_for_a_fixed_preconditioner():
     )
 
 
+@pytest.mark.claim("unrolling-long-training-limit")
 def test_least_squares_from_the_minimiser_gives_the_matrix_power_closed_form():
     m, f, c, X, y, alpha = _ridge(4)
     d, lr, steps = X.shape[1], 0.05, 37
@@ -187,6 +188,7 @@ def test_a_batch_schedule_visits_every_example_once_per_epoch():
 # --------------------------------------------------- long-training limit
 
 
+@pytest.mark.claim("unrolling-long-training-limit")
 def test_unrolled_tends_to_the_if_at_the_rate_max_abs_one_minus_lr_sigma():
     # A ridge design with the Hessian spectrum 1, 4, 9 (alpha = 0.5 included).
     rng = np.random.default_rng(8)
@@ -208,6 +210,7 @@ def test_unrolled_tends_to_the_if_at_the_rate_max_abs_one_minus_lr_sigma():
     np.testing.assert_allclose(ratios[-1], predicted, rtol=1e-9)
 
 
+@pytest.mark.claim("unrolling-long-training-limit")
 def test_non_quadratic_unrolled_tends_to_the_if_at_the_rate_of_the_final_hessian():
     m, f, init = _logistic(9)
     theta_star = numerics.minimise(m)
@@ -227,6 +230,7 @@ def test_non_quadratic_unrolled_tends_to_the_if_at_the_rate_of_the_final_hessian
     np.testing.assert_allclose(ratios[-1], top, rtol=2 / 550)
 
 
+@pytest.mark.claim("unrolling-long-training-limit")
 def test_removal_is_the_weight_factor_one_minus_eps_at_eps_one():
     # f(theta_T(1 - eps e_i)) - f(theta_T(1)) = -eps U_i + O(eps^2): the
     # remainder has exponent 2, and at eps = 1 the first-order prediction of
@@ -255,6 +259,7 @@ def test_removal_is_the_weight_factor_one_minus_eps_at_eps_one():
     assert abs(removal + U[i] / m.n) > 0.9 * abs(U[i])
 
 
+@pytest.mark.claim("unrolling-gd-to-flow")
 def test_sgd_with_decreasing_steps_tracks_the_response_ode_at_rate_lr():
     # Random reshuffling with step sizes scale / (1 + t scale / 2): the batch
     # Hessians average to H over an epoch, and the tangent tracks
@@ -283,6 +288,7 @@ def _flat_quadratic(a=0.7):
     return Model([u, v], [(u - 1) ** 2 / 2 + a * v, (u + 1) ** 2 / 2 - a * v]), u, v
 
 
+@pytest.mark.claim("unrolling-null-space-growth")
 def test_singular_h_range_part_tends_to_the_pseudo_inverse_response():
     m, u, v = _flat_quadratic()
     at = np.array([0.0, 1.3])
@@ -295,6 +301,7 @@ def test_singular_h_range_part_tends_to_the_pseudo_inverse_response():
     np.testing.assert_allclose(values, expected, rtol=FLOAT_RTOL, atol=FLOAT_ATOL)
 
 
+@pytest.mark.claim("unrolling-null-space-growth")
 def test_singular_h_null_part_grows_linearly_with_the_gradient_null_component():
     a, lr = 0.7, 0.2
     m, u, v = _flat_quadratic(a)
@@ -307,6 +314,7 @@ def test_singular_h_null_part_grows_linearly_with_the_gradient_null_component():
     )
 
 
+@pytest.mark.claim("unrolling-null-space-growth")
 def test_overparameterised_least_squares_has_no_null_space_growth():
     w1, w2 = sp.symbols("w1 w2")
     x, y = [1.0, 2.0, -1.0], [1.0, 3.0, 0.5]
@@ -324,6 +332,7 @@ def test_overparameterised_least_squares_has_no_null_space_growth():
     )
 
 
+@pytest.mark.claim("unrolling-null-space-growth")
 def test_quartic_minimum_response_grows_exactly_like_t():
     theta = sp.Symbol("theta")
     a, lr = 0.4, 0.05
