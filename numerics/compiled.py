@@ -83,7 +83,7 @@ class _Compiled:
         else:
             exprs = [derivatives(loss) for loss in m.losses]
             self._examples = _PerExample(exprs, list(m.losses), params)
-        self._reg = _Regularizer(derivatives(m.regularizer), params)
+        self._reg = _Regularizer(m.regularizer, derivatives(m.regularizer), params)
 
     # ---------------------------------------------------------------- public
 
@@ -110,7 +110,7 @@ class _Compiled:
         :meth:`gradient_scale`).
         """
         theta = np.asarray(theta, dtype=float)
-        w = np.ones(self.n) if weights is None else np.asarray(weights, dtype=float)
+        w = None if weights is None else np.asarray(weights, dtype=float)
         d = self.d
         grad_entries = range(1, 1 + d) if with_scale else ()
         sums, magnitudes = self._examples.contract(theta, w, grad_entries)
@@ -154,11 +154,12 @@ class _Compiled:
 class _Regularizer:
     """The entries of R, with those that do not depend on theta evaluated once.
 
-    A ridge term has a constant Hessian; only the value and the gradient need
-    evaluating at each point.
+    A quadratic R (a ridge term) is :math:`c + q^\top\theta + \theta^\top A
+    \theta / 2` exactly, evaluated with two matrix products; otherwise the
+    entries that involve theta are compiled and the constant ones kept.
     """
 
-    def __init__(self, entries, params):
+    def __init__(self, R, entries, params):
         dynamic = [k for k, e in enumerate(entries) if e.has(*params)]
         self._constant = np.array(
             [0.0 if k in dynamic else float(e) for k, e in enumerate(entries)]
@@ -166,9 +167,20 @@ class _Regularizer:
         self._dynamic = np.array(dynamic, dtype=int)
         self._fn = sp.lambdify(params, [entries[k] for k in dynamic], "numpy", cse=True)
         self._d = len(params)
+        self._quadratic = None
+        if (
+            sp.sympify(R).is_polynomial(*params)
+            and sp.Poly(R, *params).total_degree() <= 2
+        ):
+            zero = dict.fromkeys(params, 0)
+            q = np.array([float(g.xreplace(zero)) for g in entries[1 : 1 + self._d]])
+            A = np.array(sp.hessian(R, params), dtype=float)
+            self._quadratic = (float(sp.sympify(R).xreplace(zero)), q, A)
 
     def __call__(self, theta):
         batch = theta.shape[:-1]
+        if self._quadratic is not None:
+            return self._evaluate_quadratic(theta, batch)
         out = np.empty(batch + self._constant.shape)
         out[...] = self._constant
         if len(self._dynamic):
@@ -178,6 +190,22 @@ class _Regularizer:
             else:
                 for k, value in zip(self._dynamic, values):
                     out[..., k] = value
+        return out
+
+    def _evaluate_quadratic(self, theta, batch):
+        c, q, A = self._quadratic
+        d = self._d
+        if not batch:
+            grad = q + A @ theta
+            out = self._constant.copy()
+            out[0] = c + 0.5 * theta @ (q + grad)
+            out[1 : 1 + d] = grad
+            return out
+        out = np.empty(batch + self._constant.shape)
+        out[..., 1 + d :] = self._constant[1 + d :]
+        grad = q + theta @ A
+        out[..., 1 : 1 + d] = grad
+        out[..., 0] = c + 0.5 * np.sum(theta * (q + grad), axis=-1)
         return out
 
 
@@ -216,7 +244,7 @@ class _Separated:
             keys = [k for (q, k) in static if q == r]
             cols = [fixed[i] for i, (q, _) in enumerate(static) if q == r]
             # Rows are entries: (K, n) contiguous makes S @ u a fast GEMV.
-            self._blocks.append((np.array(keys), np.stack(cols)))
+            self._blocks.append((_index(keys), np.stack(cols)))
         self._magnitudes = {}
         self._plans = {}
         self._last = (None, None)
@@ -238,17 +266,20 @@ class _Separated:
         the magnitudes of the terms, :math:`\sum_i |w_i| \sum_r |u_r||s_{rk}|`.
         """
         u = self._factors(theta)
-        batch = np.broadcast_shapes(theta.shape[:-1], w.shape[:-1])
+        if w is None:
+            batch, uw = theta.shape[:-1], u
+        else:
+            batch = np.broadcast_shapes(theta.shape[:-1], w.shape[:-1])
+            uw = [u_r * w for u_r in u]
         out = np.zeros(batch + (self._count,))
+        for (keys, S), uw_r in zip(self._blocks, uw):
+            out[..., keys] += _apply(S, uw_r)
         entries = tuple(magnitude_entries)
         bound = np.zeros(batch + (len(entries),))
-        for (keys, S), (where, S_abs), u_r in zip(
-            self._blocks, self._magnitude_blocks(entries), u
-        ):
-            uw = u_r * w
-            out[..., keys] += _apply(S, uw)
-            if len(where):
-                bound[..., where] += _apply(S_abs, np.abs(uw))
+        if entries:
+            for (where, S_abs), uw_r in zip(self._magnitude_blocks(entries), uw):
+                if len(where):
+                    bound[..., where] += _apply(S_abs, np.abs(uw_r))
         return out, bound
 
     def per_example(self, theta, entries):
@@ -266,9 +297,10 @@ class _Separated:
             position = {k: i for i, k in enumerate(entries)}
             plan = []
             for r, (keys, S) in enumerate(self._blocks):
+                keys = _keys(keys, len(S))
                 mine = [i for i, k in enumerate(keys) if k in position]
                 if mine:
-                    where = np.array([position[keys[i]] for i in mine], dtype=int)
+                    where = _index([position[keys[i]] for i in mine])
                     plan.append((r, where, np.ascontiguousarray(S[mine].T)))
             self._plans[entries] = plan
         return self._plans[entries]
@@ -279,6 +311,7 @@ class _Separated:
             position = {k: i for i, k in enumerate(entries)}
             blocks = []
             for keys, S in self._blocks:
+                keys = _keys(keys, len(S))
                 mine = [i for i, k in enumerate(keys) if k in position]
                 where = np.array([position[keys[i]] for i in mine], dtype=int)
                 blocks.append((where, np.ascontiguousarray(np.abs(S[mine]))))
@@ -292,12 +325,31 @@ class _Separated:
         # The loss, its gradient and the per-example gradients are usually asked
         # for at the same point in turn: remember the factors of the last point.
         last_theta, last_factors = self._last
-        if last_theta is not None and np.array_equal(last_theta, theta):
+        if (
+            last_theta is not None
+            and last_theta.shape == theta.shape
+            and (last_theta == theta).all()
+        ):
             return last_factors
         shape = theta.shape[:-1] + (self.n,)
         factors = [_shaped(u, shape) for u in self._dynamic(*self._args(theta))]
         self._last = (theta.copy(), factors)
         return factors
+
+
+def _index(keys):
+    """Integer positions as a slice where they are consecutive (no fancy copy)."""
+    keys = [int(k) for k in keys]
+    if keys == list(range(keys[0], keys[0] + len(keys))):
+        return slice(keys[0], keys[0] + len(keys))
+    return np.array(keys, dtype=int)
+
+
+def _keys(index, count):
+    """The positions an :func:`_index` stands for, as a list."""
+    if isinstance(index, slice):
+        return list(range(index.start, index.start + count))
+    return index.tolist()
 
 
 def _shaped(value, shape):
@@ -326,6 +378,7 @@ class _PerExample:
 
     def contract(self, theta, w, magnitude_entries=()):
         all_entries = self.per_example(theta, range(self._count))
+        w = np.ones(self.n) if w is None else w
         sums = np.einsum("...nk,...n->...k", all_entries, w)
         some = np.abs(all_entries[..., list(magnitude_entries)])
         return sums, np.einsum("...nk,...n->...k", some, np.abs(w))
