@@ -19,7 +19,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from derivations.bif import ImproperPosteriorError
+from derivations.bif import ImproperPosteriorError, _degree
 from theory.errors import ConvergenceError
 
 from .compiled import compiled, observable
@@ -578,13 +578,3 @@ def _positive(value, name, strict=False):
             + ("beta is the inverse temperature." if strict else "0 turns it off.")
         )
     return value
-
-
-def _degree(expr, params):
-    expr = sp.sympify(expr)
-    if not expr.free_symbols & set(params):
-        return 0
-    try:
-        return sp.Poly(expr, *params).total_degree()
-    except sp.PolynomialError:
-        return np.inf

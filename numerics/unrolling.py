@@ -24,6 +24,7 @@ import numpy as np
 
 from . import unrolling_run
 from .compiled import compiled, observable
+from .influence import _check_direction
 
 __all__ = ["batch_schedule", "train", "unrolled", "unrolled_path"]
 
@@ -283,15 +284,3 @@ def _instability(run):
         "the iteration diverges on the local quadratic. Use lr below the "
         "bound, or expect an overflow error."
     )
-
-
-def _check_direction(direction, n):
-    if direction is None:
-        return None
-    h = np.asarray(direction, dtype=float)
-    if h.shape != (n,):
-        raise ValueError(
-            f"direction: need shape (n,) = ({n},), got {h.shape}; one entry per "
-            "example."
-        )
-    return h
