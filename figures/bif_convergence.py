@@ -84,6 +84,10 @@ def build(size="slide"):
         right.set_ylabel("gap to the influence function")
         right.set_title(r"the gap falls as $c_1/\beta$ (Laplace series)")
         right.legend(loc="lower left")
+        fig.suptitle(
+            r"Losses $w^2/2 + w^3/6 + w/3$ and $w^2/2 + w^4/8 - w/3$: "
+            r"$L = w^2 + w^3/6 + w^4/8$, $\theta^* = 0$, $f = w$"
+        )
     return fig
 
 

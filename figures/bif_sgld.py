@@ -70,7 +70,11 @@ def build(size="slide"):
         )
         ax.set_xlabel(r"inverse temperature $\beta$")
         ax.set_ylabel(r"attribution of example 3 to $f = \mu^2$")
-        ax.set_title(r"SGLD at step $\epsilon = 0.3/p$ estimates its own biased target")
+        ax.set_title(
+            r"SGLD at step $\epsilon = 0.3/(3\beta + 1)$ estimates its own biased "
+            "target\n"
+            r"(Gaussian mean, $z = (1, 2, 6)$, prior $N(0, 1)$)"
+        )
         ax.legend(loc="upper left")
     return fig
 

@@ -126,7 +126,7 @@ def _bars_panel(ax, bars):
     ax.set_xticks(index, [str(i + 1) for i in index])
     ax.set_xlabel(r"training example $i$")
     ax.set_ylabel(r"$d f(\theta_T)/d b_i$ (upweighting sign)")
-    ax.set_title(rf"after T = {STEPS} steps, every example")
+    ax.set_title(rf"after $T = {STEPS}$ steps, every example")
     ax.legend(loc="lower right")
 
 
@@ -143,11 +143,8 @@ def _error_panel(ax, steps, errors):
     ax.set_ylim(1e-7, 1e6)  # room above the curves for the legend
     ax.set_xlim(0, steps[-1])
     ax.set_xlabel(r"steps $T$")
-    ax.set_ylabel(
-        rf"relative error $|a_{{{EXAMPLE + 1}}} / \mathcal{{U}}_{{{EXAMPLE + 1}}}"
-        r" - 1|$"
-    )
-    ax.set_title(f"example {EXAMPLE + 1}: each approximation a against time")
+    ax.set_ylabel(rf"relative error to exact $\mathcal{{U}}_{{{EXAMPLE + 1}}}$")
+    ax.set_title(f"example {EXAMPLE + 1}: relative error against training time")
     ax.legend(loc="upper right")
 
 
