@@ -8,14 +8,21 @@ Data may be numbers or SymPy symbols; with symbols, derivations return general
 formulas. Every loss is a sum over examples
 (no 1/n), and every docstring states the weighted minimiser
 :math:`\theta^*(b)` and the Hessian :math:`H` of :math:`L(\theta; b)`.
+
+The two-layer linear network :func:`deep_linear_network` lives in
+:mod:`theory.deep_linear` with its data sets and is listed here too; each of
+its per-example losses carries the factor 1/n of the mean loss
+:math:`|y - W_2 W_1 x|^2 / (2n)` in which its learning dynamics are written.
 """
 
 import numpy as np
 import sympy as sp
 
+from .deep_linear import deep_linear_network
 from .model import Model
 
 __all__ = [
+    "deep_linear_network",
     "from_losses",
     "gaussian_mean",
     "linear_regression",

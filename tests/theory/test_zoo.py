@@ -253,3 +253,13 @@ def test_the_wrong_number_of_parameter_names_is_an_error(name):
         ValueError, match=r"params: need one symbol per column of X \(1\), got 2"
     ):
         _regression(name)([[1], [2], [3]], [1, -1, 1], params=sp.symbols("p q"))
+
+
+def test_the_two_layer_linear_network_is_in_the_zoo_with_its_mean_loss():
+    m = zoo.deep_linear_network([[1, 0], [0, 1]], [[2, 0], [0, 1]], hidden=2)
+    W1 = sp.Matrix(2, 2, m.params[:4])
+    W2 = sp.Matrix(2, 2, m.params[4:])
+    residual = sp.Matrix([2, 0]) - W2 * W1 * sp.Matrix([1, 0])
+
+    assert m.d == 8
+    assert sp.expand(m.losses[0] - residual.dot(residual) / 4) == 0
