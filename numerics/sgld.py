@@ -38,15 +38,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .bif import (
+from .bif import bif as exact_bif
+from .compiled import compiled
+from .gibbs import (
     _functions,
     _gaussian_covariances,
     _gaussian_posterior,
     _positive,
     _prior_parts,
 )
-from .bif import bif as exact_bif
-from .compiled import compiled
 from .minimise import minimise
 
 __all__ = ["SGLDResult", "sgld_bif", "ula_stationary_covariance"]
