@@ -21,6 +21,7 @@ from derivations.filters import (
     training_filter,
 )
 from tests.tolerances import FLOAT_RTOL, RATE_ATOL
+from theory.claims import CLAIMS
 
 # The bounds the literature states for the early-stopping ratio.
 STATED_UPPER = 1.2985
@@ -123,6 +124,22 @@ def test_early_stopping_peak_agrees_with_a_direct_maximisation():
     np.testing.assert_allclose(float(r_star), -found.fun, rtol=PEAK_VALUE_RTOL)
     assert round(float(x_star), 3) == STATED_PEAK_AT
     assert float(r_star) <= STATED_UPPER
+
+
+@pytest.mark.claim("early-stopping-damping")
+def test_early_stopping_peak_is_the_root_of_exp_x_equal_1_plus_x_plus_x_squared():
+    # e - 3 < 0 < e^3 - 13: the positive root lies in [1, 3].
+    root = scipy.optimize.brentq(lambda x: np.expm1(x) - x - x**2, 1.0, 3.0, xtol=1e-15)
+    ratio = -np.expm1(-root) * (1 + root) / root
+
+    x_star, r_star = early_stopping_peak(digits=30)
+
+    np.testing.assert_allclose(float(x_star), root, rtol=FLOAT_RTOL)
+    np.testing.assert_allclose(float(r_star), ratio, rtol=FLOAT_RTOL)
+    statement = CLAIMS["early-stopping-damping"].statement
+    assert f"t sigma = {root:.5f}," in statement
+    assert f"between 1 and {ratio:.5f} times" in statement
+    assert (f"{root:.5f}", f"{ratio:.5f}") == ("1.79328", "1.29843")
 
 
 @pytest.mark.claim("early-stopping-damping")

@@ -88,6 +88,35 @@ def test_damped_influence_on_logistic_regression_is_the_slope_of_proximal_refits
     )
 
 
+@pytest.mark.claim("damping-proximal")
+def test_damped_logistic_influence_leaves_its_limit_with_slope_grad_f_h_minus_2_g():
+    # d/dlambda of -grad f^T (H + lambda I)^-1 g is grad f^T (H + lambda I)^-2 g,
+    # so (I(lambda) - I(0)) / lambda = grad f^T H^-2 g + O(lambda).
+    rng = np.random.default_rng(12)
+    X = rng.normal(size=(6, 2))
+    y = np.where(rng.random(6) < 0.5, -1, 1)
+    alpha = 0.3
+    m = zoo.logistic_regression(X, y, alpha=alpha)
+    f = m.params[0] - m.params[1]
+    theta = numerics.minimise(m)
+    # Gradients and Hessian of log(1 + exp(-y x.theta)) + alpha |theta|^2 / 2.
+    s = 1 / (1 + np.exp(y * (X @ theta)))
+    grads = -(y * s)[:, None] * X
+    H = (X.T * (s * (1 - s))) @ X + alpha * np.eye(2)
+    slope_at_zero = grads @ np.linalg.solve(H, np.linalg.solve(H, [1.0, -1.0]))
+    lambdas = np.array([1e-3, 5e-4, 2.5e-4, 1.25e-4])
+
+    undamped = numerics.influence(m, f, at=theta)
+    damped = [numerics.influence(m, f, damping=lam, at=theta) for lam in lambdas]
+
+    # A wrong slope would leave a constant error, exponent 0.
+    errors = (np.array(damped) - undamped) / lambdas[:, None] - slope_at_zero
+    for column in errors.T:
+        np.testing.assert_allclose(
+            _fitted_exponent(lambdas, column), 1.0, atol=RATE_ATOL
+        )
+
+
 @pytest.mark.parametrize("t", [1, 2])
 def test_damped_influence_in_float64_equals_the_exact_derivation(t):
     m = zoo.product_model(DATA)

@@ -12,7 +12,7 @@ import sympy as sp
 import derivations
 import numerics
 from derivations.gauss_newton import OutputModel
-from tests.tolerances import DIFFERENCE_RTOL, FLOAT_RTOL
+from tests.tolerances import DIFFERENCE_RTOL, FLOAT_RTOL, RATE_ATOL
 
 a, c, w, y, y1, y2 = sp.symbols("a c w y y_1 y_2")
 STEP = 1e-4
@@ -117,6 +117,33 @@ def test_pbrf_influence_differs_from_the_influence_function_where_g_is_not_h():
 
     # G = 68 and H = 76 at w = log 2: the two differ by the factor 76/68.
     np.testing.assert_allclose(pbrf, influence * 76 / 68, rtol=FLOAT_RTOL)
+
+
+@pytest.mark.claim("pbrf-linearisation")
+def test_central_differences_of_the_exact_pbrf_minimiser_converge_at_order_eps_2():
+    om = _two_outputs()
+    at = [0.5, -1.0]
+    f = a * c + c**2
+    # Large enough that Newton's 1e-14 stopping rule, over eps, stays far below
+    # the truncation error; small enough that the eps^4 term is negligible.
+    epsilons = np.array([0.02, 0.01, 0.005, 0.0025])
+
+    linearised = numerics.pbrf_influence(om, f, 0.25, at)
+    errors = np.array(
+        [
+            [
+                np.subtract(*numerics.pbrf_response(om, f, i, [e, -e], 0.25, at))
+                / (2 * e)
+                - linearised[i]
+                for e in epsilons
+            ]
+            for i in range(om.n)
+        ]
+    )
+
+    for row in errors:
+        slope = np.polyfit(np.log(epsilons), np.log(np.abs(row)), 1)[0]
+        np.testing.assert_allclose(slope, 2.0, atol=RATE_ATOL)
 
 
 @pytest.mark.claim("pbrf-linearisation")

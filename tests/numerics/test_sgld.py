@@ -1,8 +1,9 @@
 """SGLD estimates of the BIF against the exact value after the chain's known bias.
 
 Oracles: the Gaussian closed form of numerics.bif (itself checked against the
-exact SymPy BIF), and SciPy's discrete Lyapunov solver for the stationary
-covariance of the discretised chain.
+exact SymPy BIF), SciPy's discrete Lyapunov solver for the stationary
+covariance of the discretised chain, and the stationary variance of the scalar
+autoregression with the Gaussian moments of its first-order bias.
 """
 
 import numpy as np
@@ -10,8 +11,9 @@ import pytest
 import scipy.linalg
 import sympy as sp
 
+import numerics
 from numerics.sgld import sgld_bif, ula_stationary_covariance
-from tests.tolerances import FLOAT_RTOL, MC_STDERRS
+from tests.tolerances import FLOAT_RTOL, MC_STDERRS, RATE_ATOL
 from theory import Model, zoo
 
 
@@ -27,6 +29,40 @@ def test_stationary_covariance_of_ula_solves_the_discrete_lyapunov_equation():
 
     expected = scipy.linalg.solve_discrete_lyapunov(A, step * np.eye(3))
     np.testing.assert_allclose(C, expected, rtol=FLOAT_RTOL)
+
+
+@pytest.mark.claim("sgld-bias")
+def test_exact_stationary_bias_of_full_gradient_langevin_is_first_order_in_the_step():
+    # Target N(m, 1/p): p = n + tau = 4, m = sum z / p = 9/4. The chain
+    # x' = (1 - eps p/2) x + sqrt(eps) xi has stationary variance
+    # eps / (1 - (1 - eps p/2)^2) = 1/p + eps/4 + O(eps^2). For X ~ N(m, C),
+    # Cov(X^2, (X - z)^2/2) = 2 m C (m - z) + C^2, so at beta = 1 the bias is
+    # -eps (2 m (m - z) + 2/p) / 4 + O(eps^2).
+    m = zoo.gaussian_mean([1, 2, 6], prior_precision=1)
+    (mu,) = m.params
+    z, p, mean = np.array([1.0, 2.0, 6.0]), 4.0, 9 / 4
+    coefficient = -(2 * mean * (mean - z) + 2 / p) / 4
+    steps = np.array([1e-3, 2e-3, 4e-3, 8e-3])
+    exact = numerics.bif(m, mu**2, 1.0)
+
+    # The stationary law is exact; the two-sample chains are never used.
+    bias = np.array(
+        [
+            sgld_bif(m, mu**2, 1.0, step=s, steps=2, burn_in=0, seed=5).stationary
+            - exact
+            for s in steps
+        ]
+    )
+
+    for column in bias.T:
+        slope = np.polyfit(np.log(steps), np.log(np.abs(column)), 1)[0]
+        np.testing.assert_allclose(slope, 1.0, atol=RATE_ATOL)
+    # The coefficient holds to O(eps): its relative error has exponent 1.
+    relative = np.abs(bias / steps[:, None] / coefficient - 1)
+    assert np.all(relative[0] < 1e-2)
+    for column in relative.T:
+        slope = np.polyfit(np.log(steps), np.log(column), 1)[0]
+        np.testing.assert_allclose(slope, 1.0, atol=RATE_ATOL)
 
 
 @pytest.mark.claim("sgld-bias")
