@@ -19,6 +19,8 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from theory.errors import ConvergenceError
+
 from .gibbs import (
     _EPS,
     _functions,
@@ -293,5 +295,20 @@ def _gaussian(m, fns, beta, gamma, theta_star):
 
 def _quadrature(m, fns, beta, gamma, theta_star, rtol):
     problem = _Problem(m, fns, beta, gamma, theta_star)
-    values, error, shift = gibbs_grid(problem, rtol)
+    try:
+        values, error, shift = gibbs_grid(problem, rtol)
+    except ConvergenceError as failure:
+        if not problem.flat_directions:
+            raise
+        # A singular Hessian at the mode: either a degenerate but proper minimum
+        # (slow to resolve) or a curve of minima, whose posterior is improper
+        # under a flat prior even though Phi rises along every straight line.
+        raise ConvergenceError(
+            f"{failure} The Hessian of beta L - log pi at the mode "
+            f"{np.round(problem.mode, 6).tolist()} "
+            f"is singular along {problem.flat_directions} in {list(m.params)}: if "
+            "the minima form a curve there (a continuous symmetry, as in the "
+            "product model), the posterior is improper without a proper prior "
+            "(log_prior), localization > 0 or a support box."
+        ) from None
     return values, error, problem.mode, float(problem.f_mode + shift)

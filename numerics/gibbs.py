@@ -119,7 +119,7 @@ def _covariance(m, P):
     eigvals, eigvecs = np.linalg.eigh(P)
     if eigvals[0] <= 1e-12 * max(abs(eigvals[-1]), 1e-300):
         flat = [
-            tuple(np.round(eigvecs[:, k], 6))
+            tuple(np.round(eigvecs[:, k], 6).tolist())
             for k in range(m.d)
             if eigvals[k] <= 1e-12 * abs(eigvals[-1])
         ]
@@ -144,6 +144,7 @@ class _Problem:
         self.phi_mode = self._phi(self.mode[None])[0]
         self.f_mode = fns.value_grad_f(self.mode)[0]
         self.l_mode = self.c.values(self.mode)
+        self.flat_directions = []
         scale = np.sum(np.abs(self.l_mode)) + abs(float(fns.reg(*self.mode)))
         self.line_integral = beta * _EPS * max(scale, 1.0) > 1e-13
         if self.box is None:
@@ -229,6 +230,11 @@ class _Problem:
         if eigvals[0] > 1e-8 * top:
             return np.linalg.cholesky(np.linalg.inv(P))
         # Degenerate mode: scale each eigendirection to where Phi rises by 1.
+        self.flat_directions = [
+            tuple(np.round(eigvecs[:, k], 6).tolist())
+            for k in range(self.m.d)
+            if eigvals[k] <= 1e-8 * top
+        ]
         scales = [self._rise(eigvecs[:, k]) for k in range(self.m.d)]
         return eigvecs * np.array(scales)
 
@@ -240,8 +246,8 @@ class _Problem:
         raise ImproperPosteriorError(
             f"posterior: the Gibbs density is not normalisable; -log p grows by "
             f"less than 1 over a distance 1e8 along the flat direction "
-            f"{tuple(np.round(v, 6))} in {list(self.m.params)} (a flat direction "
-            "with a flat prior and no support). Ways out: a proper prior "
+            f"{tuple(np.round(v, 6).tolist())} in {list(self.m.params)} (a flat "
+            "direction with a flat prior and no support). Ways out: a proper prior "
             "(log_prior), localization > 0, or a support box."
         )
 

@@ -149,6 +149,16 @@ def test_an_improper_posterior_is_refused_naming_the_flat_direction():
         numerics.bif(m, a, 1.0)
 
 
+def test_a_curve_of_minima_with_a_flat_prior_is_reported_as_possibly_improper():
+    # (z - a c)^2 is flat along the hyperbola a c = mean z but rises along every
+    # straight line through a minimiser; the posterior mass per unit of a falls
+    # only like 1/|a|, so no grid converges.
+    m = zoo.product_model([1.0, 3.0])
+
+    with pytest.raises(ConvergenceError, match=r"singular along .* improper"):
+        numerics.bif(m, m.params[0], 1.0, rtol=1e-6)
+
+
 def test_a_missed_tolerance_reports_the_achieved_error():
     m = _logistic()
 
