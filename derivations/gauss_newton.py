@@ -47,7 +47,7 @@ import sympy as sp
 
 from theory import Model
 
-from .influence import influence
+from .influence import check_damping, influence
 from .minimiser import check_observable, gradient, hessian, minimiser, point
 from .steps import Derivation, register
 
@@ -279,7 +279,7 @@ def pbrf_influence(om, f, damping=0, at=None, normalization="sum"):
     c = _normalization(om, normalization)
     m = om.model()
     theta = minimiser(m)[0] if at is None else point(m, at)
-    G = c * gauss_newton_hessian(om, theta) + sp.sympify(damping) * sp.eye(m.d)
+    G = c * gauss_newton_hessian(om, theta) + check_damping(damping) * sp.eye(m.d)
     if sp.simplify(G.det()) == 0:
         raise ValueError(
             f"damping: G + lambda I is singular at {theta} with lambda = {damping}; "

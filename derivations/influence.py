@@ -97,7 +97,7 @@ def influence(m, f, damping=0, direction=None, at=None, pseudo_inverse=False):
     2*z_1/9 - z_2/9 - z_3/9
     """
     f = check_observable(m, f)
-    damping = sp.sympify(damping)
+    damping = check_damping(damping)
     if pseudo_inverse and damping != 0:
         raise ValueError(
             f"pseudo_inverse: cannot be combined with damping={damping}; H + "
@@ -130,8 +130,20 @@ def response(m, damping=0, at=None, pseudo_inverse=False):
     Column i is :math:`-(H + \lambda I)^{-1} \nabla\ell_i(\theta^*)`.
     """
     theta_star, _ = minimiser(m, at=at)
-    R = _response(m, sp.sympify(damping), theta_star, pseudo_inverse)
+    R = _response(m, check_damping(damping), theta_star, pseudo_inverse)
     return R.applyfunc(_tidy)
+
+
+def check_damping(damping):
+    """Sympify a damping lambda; a number must be >= 0, a symbol not negative."""
+    value = sp.sympify(damping)
+    if value.is_negative or (value.is_number and value.is_real is False):
+        raise ValueError(
+            f"damping: need lambda >= 0 (the weight of the proximal term "
+            f"(lambda/2)|theta - theta*|^2), got {value}; pass a number >= 0 or a "
+            "Symbol declared nonnegative=True or positive=True."
+        )
+    return value
 
 
 def _columns(m, f, damping, theta_star, pseudo_inverse):

@@ -33,7 +33,7 @@ import sympy as sp
 
 from theory import zoo
 
-from .influence import influence
+from .influence import check_damping, influence
 from .minimiser import check_observable, gradient, hessian, point
 from .steps import Derivation, register
 
@@ -108,7 +108,7 @@ def damped_influence(m, f, damping=0, at=None, pseudo_inverse=False):
         :math:`S v v^\top`; zero damping without the pseudo-inverse.
     """
     f = check_observable(m, f)
-    damping = sp.sympify(damping)
+    damping = check_damping(damping)
     if at is None:
         raise ValueError(
             "at: the product model has no isolated minimiser; pass a point of "

@@ -421,3 +421,22 @@ def test_a_quadratic_loss_without_a_minimum_is_refused():
     m = Model([u, v], [u**2 - v**2 + u, (u - 1) ** 2])
     with pytest.raises(ValueError, match="not positive definite"):
         derivations.influence(m, u)
+
+
+@pytest.mark.parametrize(
+    "damping", [-1, sp.Symbol("n", negative=True), sp.I], ids=["-1", "negative", "I"]
+)
+def test_a_negative_or_complex_damping_is_refused(damping):
+    m = zoo.gaussian_mean([1, 2, 6])
+
+    with pytest.raises(ValueError, match=r"damping: need lambda >= 0 .* got"):
+        derivations.influence(m, m.params[0], damping=damping)
+
+
+def test_a_symbolic_damping_without_a_sign_is_kept_as_a_symbol():
+    m = zoo.gaussian_mean([1, 2, 6])
+    lam = sp.Symbol("lambda")
+
+    I = derivations.influence(m, m.params[0], damping=lam)
+
+    assert sp.simplify(I[2] - 3 / (lam + 3)) == 0
