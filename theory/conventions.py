@@ -304,11 +304,7 @@ def convert_damping(damping, source, target="sandbox", *, n=None):
     here, there = _lookup(source, "source"), _lookup(target, "target")
     if here.mean_curvature == there.mean_curvature:
         return damping
-    if n is None:
-        raise ValueError(
-            f"n: converting a damping from {source!r} to {target!r} needs the "
-            "number of examples, got None; pass n=..."
-        )
+    n = _need_n(n, "a damping", source, target)
     return damping * n if here.mean_curvature else damping / n
 
 
@@ -339,12 +335,17 @@ def convert_beta(beta, source, target="sandbox", *, n=None):
     here, there = _lookup(source, "source"), _lookup(target, "target")
     if here.mean_temperature == there.mean_temperature:
         return beta
+    n = _need_n(n, "an inverse temperature", source, target)
+    return beta / n if here.mean_temperature else beta * n
+
+
+def _need_n(n, what, source, target):
     if n is None:
         raise ValueError(
-            f"n: converting an inverse temperature from {source!r} to {target!r} "
-            "needs the number of examples, got None; pass n=..."
+            f"n: converting {what} from {source!r} to {target!r} needs the "
+            "number of examples, got None; pass n=..."
         )
-    return beta / n if here.mean_temperature else beta * n
+    return n
 
 
 def _lookup(name, argument):

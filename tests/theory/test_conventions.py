@@ -258,3 +258,15 @@ def test_a_damping_conversion_without_n_is_an_error():
 def test_a_temperature_conversion_without_n_is_an_error():
     with pytest.raises(ValueError, match=r"n: converting an inverse temperature"):
         convert_beta(6.0, "bif-covariance-mean")
+
+
+@pytest.mark.parametrize(
+    "convert_one, source, what",
+    [
+        (convert_damping, "pydvl", "a damping"),
+        (convert_beta, "bif-covariance-mean", "an inverse temperature"),
+    ],
+)
+def test_a_mean_convention_without_n_is_refused_naming_n(convert_one, source, what):
+    with pytest.raises(ValueError, match=f"n: converting {what} from '{source}'"):
+        convert_one(1.0, source)
